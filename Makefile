@@ -1,0 +1,54 @@
+# Two commands: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := workspace
+
+.PHONY: run test install assets browser lock lint bench-forums
+
+run: install assets
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	$(BIN)/flask serve --host $(HOST) --port $(PORT)
+
+test: install assets browser
+	$(BIN)/ruff check .
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+assets: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/uswds static/vendor/socket.io static/vendor/axe
+	cp -r node_modules/@uswds/uswds/dist/{css,js,fonts,img} static/vendor/uswds/
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io/
+	cp node_modules/axe-core/axe.min.js static/vendor/axe/
+	touch $@
+
+# Debian's Chromium for the browser tests; Playwright's own browser download cannot work here.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+# Re-pin Python dependencies after editing pyproject.toml.
+lock: $(VENV)/.installed
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev --output-file requirements.lock pyproject.toml
+
+lint: install
+	$(BIN)/ruff check .
+
+bench-forums: install assets
+	$(BIN)/python bench/forums.py

@@ -1,0 +1,49 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // A double-click must not post twice: disable the form's submit buttons once it is sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.submitting === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "true";
+    form.querySelectorAll("[data-submit-once]").forEach(function (button) {
+      button.setAttribute("aria-disabled", "true");
+    });
+    // If the browser comes back to this page (history), let the form be sent again.
+    window.setTimeout(function () { form.dataset.submitting = "false"; }, 8000);
+  });
+
+  // Move focus to the error summary so keyboard and screen reader users hear what went wrong.
+  var summary = document.getElementById("form-errors");
+  if (summary) { summary.focus(); }
+
+  var announcer = document.getElementById("live-announcer");
+  window.workspaceAnnounce = function (message) {
+    if (!announcer) { return; }
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = message; }, 50);
+  };
+
+  // Confirm destructive actions marked with data-confirm.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  // Live notifications for signed-in people.
+  if (document.body.dataset.userId && window.io) {
+    var socket = window.io("/live", { transports: ["websocket", "polling"] });
+    window.workspaceSocket = socket;
+    socket.on("notification_added", function (data) {
+      var badge = document.querySelector("[data-notification-count]");
+      if (badge) { badge.textContent = String(Number(badge.textContent || "0") + 1); }
+      window.workspaceAnnounce("New notification: " + data.message);
+    });
+  }
+})();

@@ -1,0 +1,136 @@
+"""Each role's rights in a community, with an outsider (Texas) twin for every member-only check."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from workspace import errors, policy
+from workspace.communities import service
+from workspace.communities.models import CommunityStatus
+from workspace.extensions import db
+from workspace.policy import Action
+
+EXPECTED = {
+    # role fixture: actions it may take in `community`
+    "observer": {Action.VIEW, Action.READ},
+    "member": {Action.VIEW, Action.READ, Action.CONTRIBUTE},
+    "sme": {Action.VIEW, Action.READ, Action.CONTRIBUTE, Action.PUBLISH},
+    "facilitator": {Action.VIEW, Action.READ, Action.CONTRIBUTE, Action.PUBLISH, Action.MODERATE,
+                    Action.MANAGE},
+    "staff": {Action.VIEW, Action.READ, Action.CONTRIBUTE, Action.PUBLISH, Action.MODERATE,
+              Action.MANAGE},
+    "outsider": {Action.VIEW},
+}
+ROLE_ACTIONS = [Action.VIEW, Action.READ, Action.CONTRIBUTE, Action.PUBLISH, Action.MODERATE,
+                Action.MANAGE]
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_each_role_may_do_exactly_what_it_promises(request, community, who):
+    person = request.getfixturevalue(who)
+    allowed = {action for action in ROLE_ACTIONS if policy.can(person, action, community)}
+    assert allowed == EXPECTED[who]
+
+
+def test_a_visitor_sees_only_the_public_page(community):
+    from flask_login import AnonymousUserMixin
+
+    visitor = AnonymousUserMixin()
+    assert policy.can(visitor, Action.VIEW, community)
+    assert not policy.can(visitor, Action.READ, community)
+
+
+def test_members_only_content_is_missing_for_outsiders_not_forbidden(community, member, outsider):
+    assert policy.community_for(member, community.slug, Action.READ) == community
+    with pytest.raises(errors.NotFound):
+        policy.community_for(outsider, community.slug, Action.READ)
+    with pytest.raises(errors.NotFound):
+        policy.community_for(outsider, community.slug, Action.MANAGE)
+
+
+def test_a_member_who_may_read_is_told_plainly_they_may_not_manage(community, member):
+    with pytest.raises(errors.Forbidden):
+        policy.community_for(member, community.slug, Action.MANAGE)
+
+
+def test_a_private_community_is_missing_for_everyone_outside_it(community, member, outsider):
+    community.is_public = False
+    db.session.commit()
+    assert policy.can(member, Action.VIEW, community)
+    with pytest.raises(errors.NotFound):
+        policy.community_for(outsider, community.slug)
+
+
+def test_a_member_row_without_a_participating_agency_grants_nothing(network, community):
+    texan = factories.make_user(network.seas["TX"], "stray@example.org")
+    factories.add_to(community, texan, "member")
+    assert policy.role_in(texan, community) is None
+    assert not policy.can(texan, Action.READ, community)
+
+
+def test_facilitators_and_smes_from_partners_need_no_participating_agency(community, sme,
+                                                                           facilitator):
+    assert sme.organization.kind.value == "partner"
+    assert policy.can(sme, Action.PUBLISH, community)
+    assert policy.can(facilitator, Action.MANAGE, community)
+
+
+def test_withdrawing_an_agency_cuts_its_people_off_at_once(community, member, other_member,
+                                                           staff):
+    assert policy.can(member, Action.READ, community)
+    service.withdraw_organization(staff, community, member.organization)
+    assert not policy.can(member, Action.READ, community)
+    assert policy.can(other_member, Action.READ, community)  # Georgia still takes part
+    assert db.session.get(type(member), member.id) is not None  # nothing they made is deleted
+
+
+def test_rejoining_agency_restores_access(community, member, staff):
+    service.withdraw_organization(staff, community, member.organization)
+    service.add_organization(staff, community, member.organization)
+    assert policy.can(member, Action.READ, community)
+
+
+def test_archived_communities_take_no_new_work_but_stay_readable(community, member):
+    community.status = CommunityStatus.ARCHIVED
+    db.session.commit()
+    assert policy.can(member, Action.READ, community)
+    assert not policy.can(member, Action.CONTRIBUTE, community)
+
+
+def test_join_needs_a_participating_agency(community, network, outsider):
+    colleague = factories.make_user(network.seas["AZ"], "colleague@example.org")
+    assert policy.can(colleague, Action.JOIN, community)
+    service.join(colleague, community)
+    assert policy.can(colleague, Action.CONTRIBUTE, community)
+    assert not policy.can(outsider, Action.JOIN, community)
+    with pytest.raises(errors.Forbidden):
+        service.join(outsider, community)
+
+
+def test_state_contact_adds_colleagues_from_their_own_agency_only(community, network, member):
+    colleague = factories.make_user(network.seas["AZ"], "colleague@example.org")
+    georgian = factories.make_user(network.seas["GA"], "georgian@example.org")
+    service.add_member(member, community, colleague)
+    assert policy.can(colleague, Action.READ, community)
+    with pytest.raises(errors.Forbidden):
+        service.add_member(member, community, georgian)
+
+
+def test_a_plain_member_who_is_not_the_contact_cannot_add_people(community, network, member):
+    colleague = factories.make_user(network.seas["AZ"], "colleague@example.org")
+    factories.add_to(community, colleague, "member")
+    newcomer = factories.make_user(network.seas["AZ"], "newcomer@example.org")
+    with pytest.raises(errors.Forbidden):
+        service.add_member(colleague, community, newcomer)
+
+
+def test_facilitator_cannot_make_a_non_participating_state_a_member(community, facilitator,
+                                                                    outsider):
+    with pytest.raises(errors.Invalid):
+        service.add_member(facilitator, community, outsider)
+
+
+def test_staff_hold_no_agency_seat_for_self_service(community, staff, recruiting_community):
+    assert not policy.can(staff, Action.JOIN, community)
+    assert not policy.can(staff, Action.EXPRESS_INTEREST, recruiting_community)

@@ -1,0 +1,219 @@
+"""Fixtures: a fresh database per test, and real people in real communities."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from tests import factories
+from workspace import create_app
+from workspace.auth.models import User
+from workspace.communities.models import Community
+from workspace.extensions import db, socketio
+
+
+def _database_for_worker(worker_id: str) -> str:
+    """sqlite in memory by default; with TEST_DATABASE_URL, one PostgreSQL database per worker."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return "sqlite://"
+    from workspace.config import normalize_database_url  # noqa: PLC0415
+
+    url = normalize_database_url(url)
+    if worker_id in ("master", "gw0"):
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker_id}"
+    import psycopg  # noqa: PLC0415
+
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_uri(worker_id: str) -> str:
+    return _database_for_worker(worker_id)
+
+
+TEST_SETTINGS: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test",
+    "WTF_CSRF_ENABLED": False,
+    "REDIS_URL": None,
+    "RATELIMIT_ENABLED": False,
+    "SERVER_NAME": "localhost",
+    "MAIL_SERVER": None,
+}
+
+
+@pytest.fixture
+def app_settings(database_uri: str) -> dict[str, Any]:
+    """Settings for this test's app; a test may change them before asking for `app`."""
+    return {**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_uri}
+
+
+@pytest.fixture
+def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_settings)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()  # every test starts from empty tables
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+# --- People ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def network(app: Flask) -> factories.Network:
+    """The organizations most tests need: a few SEAs, a district and partners."""
+    return factories.make_network()
+
+
+@pytest.fixture
+def community(network: factories.Network) -> Community:
+    """A P2P exchange in progress in which Arizona and Georgia take part."""
+    return factories.make_community(network, participants=["AZ", "GA"],
+                                    slug="school-improvement-p2p")
+
+
+@pytest.fixture
+def recruiting_community(network: factories.Network) -> Community:
+    return factories.make_community(network, participants=["AZ"], slug="data-systems-cop",
+                                    status="recruiting", kind="cop", capacity=2)
+
+
+@pytest.fixture
+def staff(network: factories.Network) -> User:
+    return factories.make_user(network.partner, "staff@example.org", is_network_staff=True)
+
+
+@pytest.fixture
+def facilitator(network: factories.Network, community: Community,
+                recruiting_community: Community) -> User:
+    user = factories.make_user(network.partner, "facilitator@example.org")
+    factories.add_to(community, user, "facilitator")
+    factories.add_to(recruiting_community, user, "facilitator")
+    return user
+
+
+@pytest.fixture
+def sme(network: factories.Network, community: Community) -> User:
+    user = factories.make_user(network.partners["CCSSO"], "sme@example.org")
+    factories.add_to(community, user, "sme")
+    return user
+
+
+@pytest.fixture
+def member(network: factories.Network, community: Community) -> User:
+    """Arizona's team member: their agency takes part."""
+    user = factories.make_user(network.seas["AZ"], "az.member@example.org")
+    factories.add_to(community, user, "member", contact=True)
+    return user
+
+
+@pytest.fixture
+def other_member(network: factories.Network, community: Community) -> User:
+    user = factories.make_user(network.seas["GA"], "ga.member@example.org")
+    factories.add_to(community, user, "member", contact=True)
+    return user
+
+
+@pytest.fixture
+def observer(network: factories.Network, community: Community) -> User:
+    user = factories.make_user(network.partners["OSS"], "observer@example.org")
+    factories.add_to(community, user, "observer")
+    return user
+
+
+@pytest.fixture
+def outsider(network: factories.Network) -> User:
+    """Texas's team member: their agency takes part in nothing."""
+    return factories.make_user(network.seas["TX"], "tx.member@example.org")
+
+
+# --- Signing in -----------------------------------------------------------------------------
+
+@pytest.fixture
+def sign_in(app: Flask) -> Callable[[FlaskClient, User], FlaskClient]:
+    """Mark a test client as signed in as this person (the session Flask-Login would write)."""
+
+    def sign_in(client: FlaskClient, user: User) -> FlaskClient:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def client_as(app: Flask, sign_in: Callable) -> Callable[[User | None], FlaskClient]:
+    """A fresh test client signed in as this person (None: a visitor)."""
+
+    def client_as(user: User | None) -> FlaskClient:
+        client = app.test_client()
+        return sign_in(client, user) if user is not None else client
+
+    return client_as
+
+
+@pytest.fixture
+def connect_as(app: Flask, client_as: Callable) -> Callable[[User], Any]:
+    def connect_as(user: User) -> Any:
+        http = client_as(user)
+        return socketio.test_client(app, namespace="/live", flask_test_client=http)
+
+    return connect_as
+
+
+# --- Measuring ------------------------------------------------------------------------------
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def queries(app: Flask) -> Iterator[Callable[[], QueryCounter]]:
+    """`with queries() as counted:` ... `counted.count` SQL statements ran inside the block."""
+    from contextlib import contextmanager  # noqa: PLC0415
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE",
+                                                          "PRAGMA", "COMMIT", "ROLLBACK")):
+                counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    yield counting

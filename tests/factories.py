@@ -1,0 +1,96 @@
+"""Builders for test data: organizations, people and communities, committed and ready."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from workspace.auth.models import User
+from workspace.communities.models import (
+    Community,
+    CommunityKind,
+    CommunityOrganization,
+    CommunityRole,
+    CommunityStatus,
+    Membership,
+    OrganizationRole,
+)
+from workspace.extensions import db
+from workspace.organizations.models import Organization, OrganizationKind
+
+PASSWORD = "correct-horse-battery"
+# Hashing is slow by design; tests share one hash of the common password.
+PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+STATES = {"AZ": "Arizona", "GA": "Georgia", "TX": "Texas", "OR": "Oregon", "DE": "Delaware",
+          "MD": "Maryland"}
+
+
+@dataclass
+class Network:
+    seas: dict[str, Organization] = field(default_factory=dict)
+    partners: dict[str, Organization] = field(default_factory=dict)
+    district: Organization | None = None
+
+    @property
+    def partner(self) -> Organization:
+        return self.partners["SSN"]
+
+
+def make_network() -> Network:
+    network = Network()
+    for code, state in STATES.items():
+        network.seas[code] = Organization(kind=OrganizationKind.SEA, name=f"{state} Department of "
+                                          "Education", short_name=code, state_code=code,
+                                          state_name=state)
+    for short_name, name in (("SSN", "State Support Network"), ("CCSSO", "Council of Chief "
+                             "State School Officers"), ("OSS", "Office of State Support")):
+        network.partners[short_name] = Organization(kind=OrganizationKind.PARTNER, name=name,
+                                                    short_name=short_name)
+    network.district = Organization(kind=OrganizationKind.LEA, name="Beaverton School District",
+                                    short_name="Beaverton (OR)", state_code="OR",
+                                    state_name="Oregon", parent=network.seas["OR"])
+    db.session.add_all([*network.seas.values(), *network.partners.values(), network.district])
+    db.session.commit()
+    return network
+
+
+def make_community(network: Network, *, participants: list[str], slug: str,
+                   status: str = "in_progress", kind: str = "p2p",
+                   capacity: int | None = None, title: str | None = None) -> Community:
+    community = Community(slug=slug, title=title or slug.replace("-", " ").title(),
+                          kind=CommunityKind(kind), status=CommunityStatus(status),
+                          timeframe="May 2019 – February 2020",
+                          summary="State teams strengthen their support for schools.",
+                          objectives=["Build a shared understanding."], capacity=capacity,
+                          topics=["school improvement"])
+    db.session.add(community)
+    for code in participants:
+        db.session.add(CommunityOrganization(community=community, organization=network.seas[code],
+                                             role=OrganizationRole.PARTICIPANT))
+    db.session.commit()
+    return community
+
+
+def make_user(organization: Organization, email: str, *, name: str | None = None,
+              is_network_staff: bool = False, password_hash: str | None = PASSWORD_HASH) -> User:
+    user = User(email=email, name=name or email.split("@")[0].replace(".", " ").title(),
+                organization=organization, is_network_staff=is_network_staff,
+                password_hash=password_hash)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def add_to(community: Community, user: User, role: str, *, contact: bool = False) -> Membership:
+    membership = Membership(community=community, user=user, role=CommunityRole(role))
+    db.session.add(membership)
+    if contact:
+        link = db.session.scalar(select(CommunityOrganization).where(
+            CommunityOrganization.community_id == community.id,
+            CommunityOrganization.organization_id == user.organization_id))
+        link.contact = user
+    db.session.commit()
+    return membership

@@ -1,0 +1,72 @@
+"""CoP Workspace: communities of practice for state education agencies."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from workspace import cli, security, templating
+from workspace.config import (
+    DefaultConfig,
+    default_database_uri,
+    instance_secret_key,
+    read_environment,
+)
+from workspace.errors import register_error_handlers
+from workspace.extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object(DefaultConfig)
+    app.config.update(read_environment(os.environ))
+    app.config.update(overrides or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    templating.register(app)
+    security.register(app)
+    cli.register(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from workspace import database_setup, models  # noqa: F401 - every model must be mapped
+
+    database_setup.prepare_engine_options(app)
+    db.init_app(app)
+    database_setup.attach_engine_events(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    # Always pass message_queue, even None: SocketIO keeps options from earlier init_app calls.
+    socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
+                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
+                      manage_session=False)
+
+
+def register_blueprints(app: Flask) -> None:
+    from workspace.announcements.routes import bp as announcements_bp
+    from workspace.auth.routes import bp as auth_bp
+    from workspace.communities.routes import bp as communities_bp
+    from workspace.home.routes import bp as home_bp
+    from workspace.mail.routes import bp as mail_bp
+    from workspace.notifications.routes import bp as notifications_bp
+    from workspace.organizations.routes import bp as organizations_bp
+
+    from workspace.notifications import events  # noqa: F401 - registers Socket.IO handlers
+
+    for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
+                      notifications_bp, mail_bp):
+        app.register_blueprint(blueprint)

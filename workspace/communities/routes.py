@@ -1,0 +1,272 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from workspace import errors, policy
+from workspace.auth.service import person as person_by_id
+from workspace.communities import service
+from workspace.communities.forms import (
+    AddMemberForm,
+    AddOrganizationForm,
+    CommunityForm,
+    DecisionForm,
+    InterestForm,
+)
+from workspace.communities.models import (
+    CommunityKind,
+    CommunityRole,
+    CommunityStatus,
+    InterestStatus,
+    OrganizationRole,
+)
+from workspace.organizations.service import (
+    organization_choices,
+    organization_or_404,
+    state_agencies,
+)
+from workspace.policy import Action
+
+bp = Blueprint("communities", __name__, url_prefix="/communities")
+
+
+def _enum_arg(enum_class: type, name: str):  # noqa: ANN202 - returns a member or None
+    value = request.args.get(name) or None
+    try:
+        return enum_class(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+def catalogue() -> ResponseReturnValue:
+    state = (request.args.get("state") or "").upper()[:2] or None
+    filters = service.CatalogueFilters(
+        kind=_enum_arg(CommunityKind, "kind"), status=_enum_arg(CommunityStatus, "status"),
+        state_code=state, topic=request.args.get("topic") or None,
+        words=(request.args.get("q") or "")[:200])
+    communities = service.catalogue(current_user, filters)
+    return render_template("communities/catalogue.html", communities=communities,
+                           filters=filters, states=state_agencies(), topics=service.all_topics(),
+                           kinds=list(CommunityKind), statuses=list(CommunityStatus))
+
+
+@bp.route("/<slug>")
+def show(slug: str) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug)
+    return render_template("communities/show.html", community=community,
+                           overview=service.overview(current_user, community),
+                           role=policy.role_in(current_user, community),
+                           can=lambda action: policy.can(current_user, action, community),
+                           Action=Action, interest_form=InterestForm())
+
+
+@bp.route("/<slug>/members")
+@login_required
+def members(slug: str) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug, Action.READ)
+    memberships = service.member_directory(current_user, community)
+    may_manage = policy.can(current_user, Action.MANAGE, community)
+    standing = policy.standing_in(current_user, community)
+    add_form = None
+    if may_manage or standing.is_state_contact:
+        add_form = AddMemberForm()
+        add_form.user_id.choices = [
+            (person.id, f"{person.name} ({person.organization.short_name})")
+            for person in service.people_to_add(current_user, community)]
+        if not may_manage:
+            add_form.role.choices = [(CommunityRole.MEMBER.value, CommunityRole.MEMBER.label)]
+    return render_template("communities/members.html", community=community,
+                           memberships=memberships, may_manage=may_manage, add_form=add_form,
+                           may_invite=policy.may_invite(current_user, community))
+
+
+@bp.route("/<slug>/members", methods=["POST"])
+@login_required
+def add_member(slug: str) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug, Action.READ)
+    person = person_by_id(request.form.get("user_id", type=int) or 0)
+    try:
+        role = CommunityRole(request.form.get("role") or "member")
+    except ValueError:
+        role = CommunityRole.MEMBER
+    try:
+        service.add_member(current_user, community, person, role=role)
+    except errors.WorkspaceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{person.name} is now in the community as {role.label.lower()}.", "success")
+    return redirect(url_for(".members", slug=slug))
+
+
+@bp.route("/<slug>/members/<int:membership_id>/removal", methods=["POST"])
+@login_required
+def remove_member(slug: str, membership_id: int) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug, Action.READ)
+    membership = service.membership_in(community, membership_id)
+    leaving = membership.user_id == current_user.id
+    name = membership.user.name
+    service.remove_member(current_user, community, membership)
+    if leaving:
+        flash(f"You have left {community.title}.", "success")
+        return redirect(url_for(".show", slug=slug))
+    flash(f"{name} is no longer in the community.", "success")
+    return redirect(url_for(".members", slug=slug))
+
+
+@bp.route("/<slug>/membership", methods=["POST"])
+@login_required
+def join(slug: str) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug)
+    service.join(current_user, community)
+    flash(f"Welcome to {community.title}.", "success")
+    return redirect(url_for(".show", slug=slug))
+
+
+@bp.route("/<slug>/interest", methods=["POST"])
+@login_required
+def express_interest(slug: str) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug)
+    form = InterestForm()
+    if form.validate_on_submit():
+        try:
+            service.express_interest(current_user, community,
+                                     problem_of_practice=form.problem_of_practice.data)
+        except (errors.Invalid, errors.Conflict) as exc:
+            form.add_error(exc)
+        else:
+            flash("Thank you. The facilitators have your state's interest and will reply by "
+                  "email.", "success")
+            return redirect(url_for(".show", slug=slug))
+    return render_template("communities/show.html", community=community,
+                           overview=service.overview(current_user, community),
+                           role=policy.role_in(current_user, community),
+                           can=lambda action: policy.can(current_user, action, community),
+                           Action=Action, interest_form=form), 422
+
+
+@bp.route("/<slug>/interests")
+@login_required
+def interests(slug: str) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug, Action.MANAGE)
+    return render_template("communities/interests.html", community=community,
+                           interests=service.interest_queue(current_user, community),
+                           seats=service.seats_taken(community), form=DecisionForm())
+
+
+@bp.route("/<slug>/interests/<int:interest_id>", methods=["POST"])
+@login_required
+def decide_interest(slug: str, interest_id: int) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug, Action.MANAGE)
+    interest = service.interest_in(community, interest_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            service.decide_interest(current_user, interest, InterestStatus(form.decision.data),
+                                    message=form.message.data)
+        except (errors.Invalid, errors.Conflict) as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"{interest.organization.name}: {interest.status.label.lower()}. Their contact "
+                  "has been told by email and in the app.", "success")
+    else:
+        flash("Choose accept, waitlist or decline.", "error")
+    return redirect(url_for(".interests", slug=slug))
+
+
+# --- Staff screens ---------------------------------------------------------------------------
+
+@bp.route("/manage")
+@login_required
+def admin_index() -> ResponseReturnValue:
+    return render_template("communities/admin_index.html",
+                           communities=service.all_communities_for_admin(current_user))
+
+
+def _fields_from(form: CommunityForm) -> service.CommunityFields:
+    return service.CommunityFields(
+        title=form.title.data or "", slug=form.slug.data or "",
+        kind=CommunityKind(form.kind.data), status=CommunityStatus(form.status.data),
+        timeframe=form.timeframe.data or "", starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data, summary=form.summary.data or "",
+        description=form.description.data or "",
+        objectives=(form.objectives.data or "").splitlines(),
+        intended_outcomes=(form.intended_outcomes.data or "").splitlines(),
+        session_topics=(form.session_topics.data or "").splitlines(),
+        topics=(form.topics.data or "").split(","), recruiting_note=form.recruiting_note.data or "",
+        capacity=form.capacity.data, is_public=form.is_public.data)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    policy.require_staff(current_user)
+    form = CommunityForm()
+    if form.validate_on_submit():
+        try:
+            community = service.save_community(current_user, None, _fields_from(form))
+        except errors.Invalid as exc:
+            form.add_error(exc)
+        else:
+            flash(f"{community.title} is created.", "success")
+            return redirect(url_for(".show", slug=community.slug))
+    return render_template("communities/edit.html", form=form, community=None), (
+        422 if form.errors else 200)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug, Action.MANAGE)
+    form = CommunityForm(obj=community)
+    if request.method == "GET":
+        form.objectives.data = "\n".join(community.objectives)
+        form.intended_outcomes.data = "\n".join(community.intended_outcomes)
+        form.session_topics.data = "\n".join(community.session_topics)
+        form.topics.data = ", ".join(community.topics)
+        form.kind.data = community.kind.value
+        form.status.data = community.status.value
+    if form.validate_on_submit():
+        try:
+            community = service.save_community(current_user, community, _fields_from(form))
+        except errors.Invalid as exc:
+            form.add_error(exc)
+        else:
+            flash("The community is saved.", "success")
+            return redirect(url_for(".show", slug=community.slug))
+    organization_form = AddOrganizationForm()
+    organization_form.organization_id.choices = organization_choices()
+    return render_template("communities/edit.html", form=form, community=community,
+                           overview=service.overview(current_user, community),
+                           organization_form=organization_form), 422 if form.errors else 200
+
+
+@bp.route("/<slug>/organizations", methods=["POST"])
+@login_required
+def add_organization(slug: str) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug, Action.MANAGE)
+    organization = organization_or_404(request.form.get("organization_id", type=int))
+    try:
+        role = OrganizationRole(request.form.get("role") or "participant")
+        service.add_organization(current_user, community, organization, role=role)
+    except (ValueError, errors.Invalid) as exc:
+        flash(getattr(exc, "message", "Choose participant or partner."), "error")
+    else:
+        flash(f"{organization.name} now takes part as {role.value}.", "success")
+    return redirect(url_for(".edit", slug=slug) + "#organizations")
+
+
+@bp.route("/<slug>/organizations/<int:organization_id>/withdrawal", methods=["POST"])
+@login_required
+def withdraw_organization(slug: str, organization_id: int) -> ResponseReturnValue:
+    community = policy.community_for(current_user, slug, Action.MANAGE)
+    organization = organization_or_404(organization_id)
+    try:
+        service.withdraw_organization(current_user, community, organization)
+    except errors.Invalid as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{organization.name} is withdrawn. Its people no longer see members-only content; "
+              "what they wrote stays.", "success")
+    return redirect(url_for(".edit", slug=slug) + "#organizations")

@@ -1,0 +1,100 @@
+"""Configuration: safe defaults, then whatever the environment says."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+
+class DefaultConfig:
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by database_uri() when unset
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    REDIS_URL: str | None = None
+    SECRET_KEY: str | None = None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so a long draft does not expire
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+
+    MAIL_SERVER: str | None = None  # without it, mail stays in the in-app outbox
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "CoP Workspace <no-reply@cop-workspace.example.org>"
+
+    INVITATION_MAX_AGE = timedelta(days=14)
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
+    DEMO_PASSWORD = "workspace-demo"
+    SITE_NAME = "CoP Workspace"
+    PREFERRED_URL_SCHEME = "http"
+
+
+class ProductionConfig:
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Settings named in the environment, converted to what Flask expects."""
+    settings: dict[str, Any] = {}
+    if environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(environ["DATABASE_URL"])
+    if environ.get("REDIS_URL"):
+        settings["REDIS_URL"] = environ["REDIS_URL"]
+        settings["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+    for name in ("SECRET_KEY", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
+                 "DEMO_PASSWORD"):
+        if environ.get(name):
+            settings[name] = environ[name]
+    if environ.get("MAIL_PORT"):
+        settings["MAIL_PORT"] = int(environ["MAIL_PORT"])
+    if environ.get("MAIL_USE_TLS"):
+        settings["MAIL_USE_TLS"] = environ["MAIL_USE_TLS"].lower() in {"1", "true", "yes"}
+    if environ.get("WORKSPACE_ENV", "").lower() == "production":
+        settings.update(settings_of(ProductionConfig))
+    return settings
+
+
+def settings_of(config_class: type) -> dict[str, Any]:
+    return {name: getattr(config_class, name) for name in dir(config_class) if name.isupper()}
+
+
+def normalize_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def default_database_uri(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "workspace.sqlite3")
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A key generated once and kept in instance/, so sessions survive a restart."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()

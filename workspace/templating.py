@@ -1,0 +1,55 @@
+"""Jinja filters: times shown in the reader's own time zone, dates as people say them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+from flask_login import current_user
+
+# Visitors (and anyone whose stored zone is unknown) see the network's home time zone.
+DEFAULT_TIME_ZONE = "America/New_York"
+LOCAL_TIME_FORMAT = "%B %-d, %Y %-I:%M %p %Z"
+
+
+def reader_time_zone() -> ZoneInfo:
+    name = DEFAULT_TIME_ZONE
+    if current_user and current_user.is_authenticated:
+        name = getattr(current_user, "time_zone", None) or DEFAULT_TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def _strftime(moment: date, fmt: str) -> str:
+    # "%-d" (no leading zero) is a glibc extension; expand it here so every platform agrees.
+    unpadded = {"%-d": str(moment.day), "%-m": str(moment.month)}
+    if isinstance(moment, datetime):
+        unpadded |= {"%-I": str(moment.hour % 12 or 12), "%-H": str(moment.hour),
+                     "%-M": str(moment.minute)}
+    for code, value in unpadded.items():
+        fmt = fmt.replace(code, value.replace("%", "%%"))
+    return moment.strftime(fmt)
+
+
+def local_time(moment: datetime | None, fmt: str = LOCAL_TIME_FORMAT) -> str:
+    """An aware UTC datetime as the reader's wall-clock time, e.g. "May 3, 2019 2:30 PM EDT"."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # stored times are UTC; never guess another zone
+        moment = moment.replace(tzinfo=UTC)
+    return _strftime(moment.astimezone(reader_time_zone()), fmt)
+
+
+def date_label(day: date | None, fmt: str = "%B %Y") -> str:
+    """A date as a month and year, e.g. "May 2019"."""
+    if day is None:
+        return ""
+    return _strftime(day, fmt)
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(date_label, "date_label")
