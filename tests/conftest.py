@@ -63,9 +63,30 @@ def app_settings(database_uri: str) -> dict[str, Any]:
     return {**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_uri}
 
 
+class WorkspaceTestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as a real request does.
+
+    Tests keep one app context (and one database session) open; Flask reuses it for requests,
+    so without this the signed-in user and the policy's cached standings would leak from one
+    request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g, has_app_context  # noqa: PLC0415
+
+        if has_app_context():
+            g.__dict__.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if has_app_context():
+                g.__dict__.clear()
+
+
 @pytest.fixture
 def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_settings)
+    app.test_client_class = WorkspaceTestClient
     with app.app_context():
         db.drop_all()
         db.create_all()  # every test starts from empty tables

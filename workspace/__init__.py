@@ -62,10 +62,9 @@ def register_blueprints(app: Flask) -> None:
     from workspace.communities.routes import bp as communities_bp
     from workspace.home.routes import bp as home_bp
     from workspace.mail.routes import bp as mail_bp
+    from workspace.notifications import events  # noqa: F401 - registers Socket.IO handlers
     from workspace.notifications.routes import bp as notifications_bp
     from workspace.organizations.routes import bp as organizations_bp
-
-    from workspace.notifications import events  # noqa: F401 - registers Socket.IO handlers
 
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
                       notifications_bp, mail_bp):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 import enum
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, String, TypeDecorator

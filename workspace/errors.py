@@ -87,7 +87,9 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(404, NotFound.default_message)
         if status == 403:
             return error_response(403, Forbidden.default_message)
-        message = MESSAGES.get(status) or exc.description or "Error"
+        # A rate limit may carry its own message (e.g. which sign-in allowance ran out).
+        limit_message = getattr(getattr(exc, "limit", None), "error_message", None)
+        message = limit_message or MESSAGES.get(status) or exc.description or "Error"
         return error_response(status, message)
 
     @app.errorhandler(Exception)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from workspace import errors
+
+
+def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as the choices WTForms wants for selects and radios."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class Form(FlaskForm):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 # Visitors (and anyone whose stored zone is unknown) see the network's home time zone.
 DEFAULT_TIME_ZONE = "America/New_York"
@@ -50,6 +52,29 @@ def date_label(day: date | None, fmt: str = "%B %Y") -> str:
     return _strftime(day, fmt)
 
 
+# Web addresses in plain text (emails in the outbox). Quotes and angle brackets end a link, and
+# trailing punctuation belongs to the sentence, not the address.
+_PLAIN_URL = re.compile(r"https?://[^\s<>\"']+")
+_TRAILING_PUNCTUATION = ".,;:!?)]}"
+
+
+def linkify_plain(text: str | None) -> Markup:
+    """Plain text, escaped, with its http(s) addresses made into links; never trusts the text."""
+    if not text:
+        return Markup("")
+    pieces: list[str] = []
+    position = 0
+    for match in _PLAIN_URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING_PUNCTUATION)
+        pieces.append(escape(text[position:match.start()]))
+        address = escape(url)
+        pieces.append(Markup('<a class="usa-link" href="{0}">{0}</a>').format(address))
+        position = match.start() + len(url)
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(date_label, "date_label")
+    app.add_template_filter(linkify_plain, "linkify_plain")

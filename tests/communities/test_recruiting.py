@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests import factories
 from workspace import errors, policy
 from workspace.communities import service
 from workspace.communities.models import InterestStatus
+from workspace.extensions import db
 from workspace.mail.models import OutboxMessage
 from workspace.notifications.models import Notification
-from workspace.extensions import db
 from workspace.policy import Action
-from sqlalchemy import select
 
 PROBLEM = "Our districts collect the same data three times; we want one cross-program pipeline."
 

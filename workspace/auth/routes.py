@@ -29,6 +29,7 @@ from workspace.auth.models import Invitation, User
 from workspace.communities.models import CommunityRole
 from workspace.communities.service import community_choices, community_or_none
 from workspace.extensions import limiter, login_manager
+from workspace.forms import options
 from workspace.organizations.service import organization_choices, organization_or_404
 from workspace.security import safe_next
 
@@ -207,10 +208,10 @@ def new_invitation() -> ResponseReturnValue:
     if not policy.may_invite(current_user, community):
         raise errors.Forbidden("Only network staff and a community's facilitators can invite.")
     form = InvitationForm(community_id=community.id if community else 0)
-    form.organization_id.choices = organization_choices()
-    form.community_id.choices = [(0, "No community (network account only)")] + (
-        community_choices(current_user))
-    form.role.choices = [("", "—")] + [(role.value, role.label) for role in CommunityRole]
+    form.organization_id.choices = options(organization_choices())
+    form.community_id.choices = options([(0, "No community (network account only)"),
+                                         *community_choices(current_user)])
+    form.role.choices = options([("", "—"), *((role.value, role.label) for role in CommunityRole)])
     if form.validate_on_submit():
         try:
             result = service.invite(
@@ -251,7 +252,7 @@ def edit_person(user_id: int) -> ResponseReturnValue:
     policy.require_staff(current_user)
     person = service.person(user_id)
     form = PersonForm(obj=person)
-    form.organization_id.choices = organization_choices()
+    form.organization_id.choices = options(organization_choices())
     if form.validate_on_submit():
         try:
             service.update_person(current_user, person, name=form.name.data,
@@ -279,8 +280,8 @@ def deactivate_person(user_id: int) -> ResponseReturnValue:
     except errors.Invalid as exc:
         flash(exc.message, "error")
     else:
-        flash(f"{person.name} is {'deactivated and signed out everywhere' if deactivate else 'active again'}.",
-              "success")
+        outcome = "deactivated and signed out everywhere" if deactivate else "active again"
+        flash(f"{person.name} is {outcome}.", "success")
     return redirect(url_for(".edit_person", user_id=person.id))
 
 

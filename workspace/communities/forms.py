@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from workspace.communities.models import CommunityKind, CommunityRole, CommunityStatus
-from workspace.forms import Form
+from workspace.forms import Form, options
 
 
 class InterestForm(Form):
@@ -23,23 +23,23 @@ class InterestForm(Form):
 
 
 class DecisionForm(Form):
-    decision = RadioField("Decision", choices=[("accepted", "Accept"),
-                                               ("waitlisted", "Waitlist"),
-                                               ("declined", "Decline")],
+    decision = RadioField("Decision", choices=options([("accepted", "Accept"),
+                                                       ("waitlisted", "Waitlist"),
+                                                       ("declined", "Decline")]),
                           validators=[DataRequired("Choose accept, waitlist or decline.")])
     message = TextAreaField("Message to the state's contact", validators=[Length(max=4000)])
 
 
 class AddMemberForm(Form):
     user_id = SelectField("Person", coerce=int)
-    role = SelectField("Role", choices=[(role.value, role.label) for role in CommunityRole],
+    role = SelectField("Role", choices=options((role.value, role.label) for role in CommunityRole),
                        default=CommunityRole.MEMBER.value)
 
 
 class AddOrganizationForm(Form):
     organization_id = SelectField("Organization", coerce=int)
-    role = SelectField("Takes part as", choices=[("participant", "Participant"),
-                                                 ("partner", "Partner")])
+    role = SelectField("Takes part as", choices=options([("participant", "Participant"),
+                                                         ("partner", "Partner")]))
 
 
 class CommunityForm(Form):
@@ -47,8 +47,8 @@ class CommunityForm(Form):
                                              Length(max=200)])
     slug = StringField("Web address", validators=[DataRequired("Choose a web address."),
                                                   Length(max=80)])
-    kind = SelectField("Kind", choices=[(kind.value, kind.label) for kind in CommunityKind])
-    status = SelectField("Status", choices=[(s.value, s.label) for s in CommunityStatus])
+    kind = SelectField("Kind", choices=options((kind.value, kind.label) for kind in CommunityKind))
+    status = SelectField("Status", choices=options((s.value, s.label) for s in CommunityStatus))
     timeframe = StringField("Timeframe as people say it", validators=[Length(max=120)])
     starts_on = DateField("Starts on", validators=[Optional()])
     ends_on = DateField("Ends on", validators=[Optional()])

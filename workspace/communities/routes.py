@@ -21,6 +21,7 @@ from workspace.communities.models import (
     InterestStatus,
     OrganizationRole,
 )
+from workspace.forms import options
 from workspace.organizations.service import (
     organization_choices,
     organization_or_404,
@@ -72,11 +73,12 @@ def members(slug: str) -> ResponseReturnValue:
     add_form = None
     if may_manage or standing.is_state_contact:
         add_form = AddMemberForm()
-        add_form.user_id.choices = [
+        add_form.user_id.choices = options(
             (person.id, f"{person.name} ({person.organization.short_name})")
-            for person in service.people_to_add(current_user, community)]
+            for person in service.people_to_add(current_user, community))
         if not may_manage:
-            add_form.role.choices = [(CommunityRole.MEMBER.value, CommunityRole.MEMBER.label)]
+            add_form.role.choices = options([(CommunityRole.MEMBER.value,
+                                              CommunityRole.MEMBER.label)])
     return render_template("communities/members.html", community=community,
                            memberships=memberships, may_manage=may_manage, add_form=add_form,
                            may_invite=policy.may_invite(current_user, community))
@@ -236,7 +238,7 @@ def edit(slug: str) -> ResponseReturnValue:
             flash("The community is saved.", "success")
             return redirect(url_for(".show", slug=community.slug))
     organization_form = AddOrganizationForm()
-    organization_form.organization_id.choices = organization_choices()
+    organization_form.organization_id.choices = options(organization_choices())
     return render_template("communities/edit.html", form=form, community=community,
                            overview=service.overview(current_user, community),
                            organization_form=organization_form), 422 if form.errors else 200

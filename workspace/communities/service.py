@@ -287,8 +287,8 @@ def add_member(actor: User, community: Community, person: User, *,
         db.session.add(membership)
     else:
         membership.role = role
-    note = notify(person, f"{actor.name} added you to {community.title} as "
-                          f"{role.label.lower()}.", url_for("communities.show", slug=community.slug))
+    note = notify(person, f"{actor.name} added you to {community.title} as {role.label.lower()}.",
+                  url_for("communities.show", slug=community.slug))
     db.session.commit()
     policy.forget_standings()
     announce([note])

@@ -134,7 +134,7 @@ def _seed_announcements(data: list[dict[str, Any]], report: SeedReport) -> None:
     for entry in data:
         if entry["title"] in existing:
             continue
-        published = _as_date(entry.get("published_on")) or date.today()
+        published = _as_date(entry.get("published_on")) or datetime.now(UTC).date()
         db.session.add(Announcement(
             title=entry["title"], byline=entry.get("byline") or "", body=entry["body"],
             body_html=render_markdown(entry["body"]),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length
 
-from workspace.forms import Form
+from workspace.forms import Form, options
 from workspace.organizations.models import OrganizationKind
 
 PARTNER_TYPES = [("", "—"), ("federal", "Federal office"), ("network", "TA network"),
@@ -13,11 +13,12 @@ PARTNER_TYPES = [("", "—"), ("federal", "Federal office"), ("network", "TA net
 
 
 class OrganizationForm(Form):
-    kind = SelectField("Kind", choices=[(kind.value, kind.label) for kind in OrganizationKind])
+    kind = SelectField("Kind",
+                       choices=options((kind.value, kind.label) for kind in OrganizationKind))
     name = StringField("Name", validators=[DataRequired("Enter the organization's name."),
                                            Length(max=200)])
     short_name = StringField("Short name", validators=[DataRequired("Enter a short name."),
                                                        Length(max=80)])
     state_code = StringField("State code", validators=[Length(max=2)])
-    partner_type = SelectField("Partner type", choices=PARTNER_TYPES)
+    partner_type = SelectField("Partner type", choices=options(PARTNER_TYPES))
     website = URLField("Website", validators=[Length(max=300)])

@@ -78,7 +78,8 @@ def save_organization(actor: User, organization: Organization | None, *, kind: O
         raise errors.Invalid("Start the website with https://", field="website")
     for column, value, field in ((Organization.name, name, "name"),
                                  (Organization.short_name, short_name, "short_name")):
-        clash = db.session.scalar(select(Organization.id).where(func.lower(column) == value.lower()))
+        clash = db.session.scalar(select(Organization.id)
+                                  .where(func.lower(column) == value.lower()))
         if clash is not None and (organization is None or clash != organization.id):
             raise errors.Invalid("Another organization already uses that name.", field=field)
     if organization is None:
