@@ -72,15 +72,11 @@ class WorkspaceTestClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
-        from flask import g, has_app_context  # noqa: PLC0415
-
-        if has_app_context():
-            g.__dict__.clear()
+        _fresh_g()
         try:
             return super().open(*args, **kwargs)
         finally:
-            if has_app_context():
-                g.__dict__.clear()
+            _fresh_g()
 
 
 @pytest.fixture
@@ -197,11 +193,40 @@ def client_as(app: Flask, sign_in: Callable) -> Callable[[User | None], FlaskCli
     return client_as
 
 
+def _fresh_g() -> None:
+    from flask import g, has_app_context  # noqa: PLC0415
+
+    if has_app_context():
+        g.__dict__.clear()
+
+
+class LiveClient:
+    """A Socket.IO test client whose every event starts with an empty `g`, like a real one.
+
+    (See WorkspaceTestClient: the test's app context is shared, so Flask-Login's cached user
+    would otherwise carry over from one person's event to another's.)
+    """
+
+    def __init__(self, app: Flask, http: FlaskClient) -> None:
+        _fresh_g()
+        self._client = socketio.test_client(app, namespace="/live", flask_test_client=http)
+        _fresh_g()
+
+    def emit(self, *args: Any, **kwargs: Any) -> Any:
+        _fresh_g()
+        try:
+            return self._client.emit(*args, **kwargs)
+        finally:
+            _fresh_g()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
 @pytest.fixture
-def connect_as(app: Flask, client_as: Callable) -> Callable[[User], Any]:
-    def connect_as(user: User) -> Any:
-        http = client_as(user)
-        return socketio.test_client(app, namespace="/live", flask_test_client=http)
+def connect_as(app: Flask, client_as: Callable) -> Callable[[User], LiveClient]:
+    def connect_as(user: User) -> LiveClient:
+        return LiveClient(app, client_as(user))
 
     return connect_as
 

@@ -50,10 +50,20 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    import_live_event_handlers()
     # Always pass message_queue, even None: SocketIO keeps options from earlier init_app calls.
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
                       async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
                       manage_session=False)
+
+
+def import_live_event_handlers() -> None:
+    """Import every feature's Socket.IO handlers before the first socketio.init_app.
+
+    Flask-SocketIO re-registers handlers declared before a server exists on every new server
+    (one per app), but binds handlers declared later to the current server only.
+    """
+    from workspace.notifications import events as notification_events  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

@@ -98,8 +98,8 @@ def sign_out() -> ResponseReturnValue:
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str) -> ResponseReturnValue:
-    if current_user.is_authenticated:
-        logout_user()
+    # Someone already signed in (say, the inviter testing the link) is signed out only when the
+    # form is sent: opening a link must not change anything.
     try:
         invitation = service.invitation_from_token(token)
     except (errors.Invalid, errors.Conflict, errors.NotFound) as exc:
@@ -192,7 +192,8 @@ def change_password() -> ResponseReturnValue:
         except errors.Invalid as exc:
             form.add_error(exc)
         else:
-            login_user(current_user)  # this session carries on under the new session version
+            # This session carries on under the new session version; the others are over.
+            login_user(current_user._get_current_object())
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for(".profile"))
     return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
