@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from workspace.extensions import socketio
+from workspace.extensions import db, socketio
 from workspace.notifications.service import announce, notify, unread_count
-from workspace.extensions import db
 
 
 def test_visitors_cannot_open_the_live_connection(app):
