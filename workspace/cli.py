@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -31,6 +33,8 @@ def seed_demo_command() -> None:
 def serve_command(host: str, port: int) -> None:
     """Serve the app with live (Socket.IO) support."""
     click.echo(f"CoP Workspace on http://{host}:{port}/  (Ctrl+C stops it)")
+    # Flask refuses app.run() under its own CLI; this command exists to run the server.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(current_app._get_current_object(), host=host, port=port,  # type: ignore[attr-defined]
                  allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
 
