@@ -72,6 +72,7 @@ def catalogue(viewer: policy.Person, filters: CatalogueFilters) -> list[Communit
         stmt = stmt.where(Community.id.in_(
             select(CommunityOrganization.community_id).join(CommunityOrganization.organization)
             .where(Organization.state_code == filters.state_code,
+                   CommunityOrganization.role == OrganizationRole.PARTICIPANT,
                    CommunityOrganization.withdrawn_at.is_(None))))
     if filters.words.strip():
         for word in filters.words.lower().split()[:8]:
