@@ -209,7 +209,8 @@ def new_invitation() -> ResponseReturnValue:
     if not policy.may_invite(current_user, community):
         raise errors.Forbidden("Only network staff and a community's facilitators can invite.")
     form = InvitationForm(community_id=community.id if community else 0)
-    form.organization_id.choices = options(organization_choices())
+    form.organization_id.choices = options([(0, "Choose an organization"),
+                                            *organization_choices()])
     form.community_id.choices = options([(0, "No community (network account only)"),
                                          *community_choices(current_user)])
     form.role.choices = options([("", "—"), *((role.value, role.label) for role in CommunityRole)])

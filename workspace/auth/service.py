@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workspace import errors, policy
@@ -202,12 +202,13 @@ def _check_role_fits_organization(community: Community, organization: Organizati
 def _invitation_text(invitation: Invitation) -> str:
     link = url_for("auth.accept_invitation", token=invitation_token(invitation), _external=True)
     days = current_app.config["INVITATION_MAX_AGE"].days
-    where = (f" to the {invitation.community.title} ({invitation.role.label.lower()})"
-             if invitation.community and invitation.role else "")
+    site = current_app.config["SITE_NAME"]
+    joining = (f"to join {invitation.community.title} as {invitation.role.label.lower()}"
+               if invitation.community and invitation.role else f"to {site}")
     note = f"\n\nTheir note:\n{invitation.message}\n" if invitation.message else ""
     return (f"Hello{(' ' + invitation.name) if invitation.name else ''},\n\n"
-            f"{invitation.invited_by.name} has invited you to {current_app.config['SITE_NAME']}"
-            f"{where}, as part of {invitation.organization.name}.{note}\n"
+            f"{invitation.invited_by.name} has invited you {joining} on {site}, "
+            f"as part of {invitation.organization.name}.{note}\n"
             f"Set your password and profile here (the link works for {days} days, once):\n"
             f"{link}\n\nIf you weren't expecting this, you can ignore this email.\n")
 
@@ -250,6 +251,8 @@ def accept_invitation(token: str, *, name: str, title: str, phone: str, time_zon
 def pending_invitations(*, page: int):  # noqa: ANN201 - Pagination
     stmt = (select(Invitation).where(Invitation.accepted_at.is_(None),
                                      Invitation.revoked_at.is_(None))
+            .options(joinedload(Invitation.organization), joinedload(Invitation.community),
+                     joinedload(Invitation.invited_by))
             .order_by(Invitation.id.desc()))
     return db.paginate(stmt, page=page, per_page=25, error_out=False)
 
