@@ -77,4 +77,5 @@ def register_blueprints(app: Flask) -> None:
     from workspace.organizations.routes import bp as organizations_bp
 
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
+                      notifications_bp, mail_bp):
         app.register_blueprint(blueprint)
