@@ -50,5 +50,9 @@ lock: $(VENV)/.installed
 lint: install
 	$(BIN)/ruff check .
 
+# Forum speed against a bare Flask floor (wrk from Debian; loads 127.0.0.1 only, ~40 s).
 bench-forums: install assets
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi; }
 	$(BIN)/python bench/forums.py

@@ -63,6 +63,7 @@ def import_live_event_handlers() -> None:
     Flask-SocketIO re-registers handlers declared before a server exists on every new server
     (one per app), but binds handlers declared later to the current server only.
     """
+    from workspace.forums import events as forum_events  # noqa: F401
     from workspace.notifications import events as notification_events  # noqa: F401
 
 
@@ -70,6 +71,9 @@ def register_blueprints(app: Flask) -> None:
     from workspace.announcements.routes import bp as announcements_bp
     from workspace.auth.routes import bp as auth_bp
     from workspace.communities.routes import bp as communities_bp
+    from workspace.forums import events as forum_events  # noqa: F401 - Socket.IO handlers
+    from workspace.forums.routes import activity_bp
+    from workspace.forums.routes import bp as forums_bp
     from workspace.home.routes import bp as home_bp
     from workspace.mail.routes import bp as mail_bp
     from workspace.notifications import events  # noqa: F401 - registers Socket.IO handlers
@@ -77,5 +81,5 @@ def register_blueprints(app: Flask) -> None:
     from workspace.organizations.routes import bp as organizations_bp
 
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
-                      notifications_bp, mail_bp):
+                      notifications_bp, mail_bp, forums_bp, activity_bp):
         app.register_blueprint(blueprint)

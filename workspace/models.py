@@ -3,9 +3,24 @@
 from workspace.announcements.models import Announcement
 from workspace.auth.models import Invitation, User
 from workspace.communities.models import Community, CommunityOrganization, Interest, Membership
+from workspace.forums.models import (
+    CategorySubscription,
+    Draft,
+    Flag,
+    ForumCategory,
+    ModerationEvent,
+    Post,
+    PostRevision,
+    Reaction,
+    ReadMark,
+    Topic,
+    TopicSubscription,
+)
 from workspace.mail.models import OutboxMessage
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization
 
-__all__ = ["Announcement", "Community", "CommunityOrganization", "Interest", "Invitation",
-           "Membership", "Notification", "Organization", "OutboxMessage", "User"]
+__all__ = ["Announcement", "CategorySubscription", "Community", "CommunityOrganization", "Draft",
+           "Flag", "ForumCategory", "Interest", "Invitation", "Membership", "ModerationEvent",
+           "Notification", "Organization", "OutboxMessage", "Post", "PostRevision", "Reaction",
+           "ReadMark", "Topic", "TopicSubscription", "User"]

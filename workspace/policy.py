@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import g, has_app_context
 from flask_login import AnonymousUserMixin
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
 from workspace import errors
 from workspace.auth.models import User
@@ -21,6 +22,9 @@ from workspace.communities.models import (
 )
 from workspace.extensions import db
 from workspace.organizations.models import OrganizationKind
+
+if TYPE_CHECKING:
+    from workspace.forums.models import ForumCategory, Post, Topic
 
 Person = User | AnonymousUserMixin
 
@@ -168,3 +172,130 @@ def may_invite(user: Person, community: Community | None) -> bool:
     if is_staff(user):
         return True
     return community is not None and can(user, Action.MANAGE, community)
+
+
+# --- Forums: who may see and do what with one topic or post ------------------------------------
+# Callers pass posts whose topic (and its community and category) is already loaded. A page of
+# posts works out the person's standing once and hands it to each rule.
+
+@dataclass(frozen=True)
+class ForumStanding:
+    """What one person may do in one community's forum."""
+
+    user_id: int | None
+    reads: bool
+    contributes: bool
+    moderates: bool
+
+
+def forum_standing(user: Person, community: Community) -> ForumStanding:
+    return ForumStanding(user_id=user.id if user.is_authenticated else None,
+                         reads=can(user, Action.READ, community),
+                         contributes=can(user, Action.CONTRIBUTE, community),
+                         moderates=can(user, Action.MODERATE, community))
+
+
+def may_see_topic(user: Person, topic: Topic, standing: ForumStanding | None = None) -> bool:
+    """Readers see a topic; hidden: its author and the moderators only; deleted: no one."""
+    standing = standing or forum_standing(user, topic.community)
+    if topic.deleted_at is not None or not standing.reads:
+        return False
+    if topic.is_hidden:
+        return standing.user_id == topic.author_id or standing.moderates
+    return True
+
+
+def may_see_post(user: Person, post: Post, standing: ForumStanding | None = None) -> bool:
+    """A hidden post is seen by its author (with the reason) and the moderators, no one else."""
+    standing = standing or forum_standing(user, post.topic.community)
+    if post.deleted_at is not None or not may_see_topic(user, post.topic, standing):
+        return False
+    if post.hidden_at is not None:
+        return standing.user_id == post.author_id or standing.moderates
+    return True
+
+
+def may_start_topic(user: Person, category: ForumCategory) -> bool:
+    return not category.is_archived and can(user, Action.CONTRIBUTE, category.community)
+
+
+def may_reply(user: Person, topic: Topic, standing: ForumStanding | None = None) -> bool:
+    """Members reply to open topics; moderators may still reply to a locked or hidden one."""
+    standing = standing or forum_standing(user, topic.community)
+    if not standing.contributes or not may_see_topic(user, topic, standing):
+        return False
+    if topic.is_locked or topic.is_hidden or topic.category.is_archived:
+        return standing.moderates
+    return True
+
+
+def may_edit_post(user: Person, post: Post, standing: ForumStanding | None = None) -> bool:
+    """People edit their own posts while they may still contribute and the topic is open."""
+    standing = standing or forum_standing(user, post.topic.community)
+    topic = post.topic
+    if standing.user_id is None or standing.user_id != post.author_id or post.deleted_at:
+        return False
+    if not standing.contributes or not may_see_topic(user, topic, standing):
+        return False
+    return not topic.is_locked or standing.moderates
+
+
+def may_delete_post(user: Person, post: Post, standing: ForumStanding | None = None) -> bool:
+    """Authors delete their own posts; a topic's opening post only while no one has replied."""
+    if not may_edit_post(user, post, standing):
+        return False
+    return not post.is_opening or post.topic.reply_count == 0
+
+
+def may_mark_answer(user: Person, topic: Topic, standing: ForumStanding | None = None) -> bool:
+    """The topic's author, or a moderator, says which reply answered the question."""
+    standing = standing or forum_standing(user, topic.community)
+    if not may_see_topic(user, topic, standing):
+        return False
+    if standing.moderates:
+        return True
+    return standing.user_id == topic.author_id and standing.contributes
+
+
+def may_react(user: Person, post: Post, standing: ForumStanding | None = None) -> bool:
+    """Contributors react to (and flag) other people's visible posts."""
+    standing = standing or forum_standing(user, post.topic.community)
+    return (post.hidden_at is None and post.deleted_at is None and standing.contributes
+            and standing.user_id != post.author_id
+            and may_see_topic(user, post.topic, standing))
+
+
+def may_flag(user: Person, post: Post, standing: ForumStanding | None = None) -> bool:
+    return may_react(user, post, standing)
+
+
+def readable_community_ids(user: Person) -> Select:
+    """Ids of the communities whose members-only content this person may read, as a subquery.
+
+    The same rule as `can(user, Action.READ, ...)`: staff read everything; others through a
+    membership whose role stands on its own, or a member's role while their agency takes part.
+    """
+    if is_staff(user):
+        return select(Community.id)
+    user_id = user.id if user.is_authenticated else -1
+    organization_id = user.organization_id if user.is_authenticated else -1
+    participating = select(CommunityOrganization.community_id).where(
+        CommunityOrganization.organization_id == organization_id,
+        CommunityOrganization.role == OrganizationRole.PARTICIPANT,
+        CommunityOrganization.withdrawn_at.is_(None))
+    return select(Membership.community_id).where(
+        Membership.user_id == user_id,
+        or_(Membership.role != CommunityRole.MEMBER, Membership.community_id.in_(participating)))
+
+
+def reader_ids(community: Community) -> Select:
+    """Ids of the community's people who may read it now (withdrawn agencies' people excluded)."""
+    participating = select(CommunityOrganization.organization_id).where(
+        CommunityOrganization.community_id == community.id,
+        CommunityOrganization.role == OrganizationRole.PARTICIPANT,
+        CommunityOrganization.withdrawn_at.is_(None))
+    return (select(Membership.user_id).join(User, User.id == Membership.user_id)
+            .where(Membership.community_id == community.id,
+                   User.is_deactivated.is_(False),
+                   or_(Membership.role != CommunityRole.MEMBER,
+                       User.organization_id.in_(participating))))

@@ -18,6 +18,16 @@ def community_room(community_id: int) -> str:
     return f"community:{community_id}"
 
 
+def forum_room(community_id: int) -> str:
+    """People looking at a community's forum pages: told when a topic starts."""
+    return f"forum:{community_id}"
+
+
+def topic_room(topic_id: int) -> str:
+    """People reading one topic: told when a post is added or changes."""
+    return f"topic:{topic_id}"
+
+
 def publish(event: str, payload: dict[str, Any], *, to: str) -> None:
     socketio.emit(event, payload, to=to, namespace=NAMESPACE)
 

@@ -27,6 +27,7 @@ from workspace.communities.models import (
 )
 from workspace.database import utcnow
 from workspace.extensions import db
+from workspace.forums.service import add_default_categories
 from workspace.mail.service import deliver_pending, queue_email
 from workspace.notifications.service import announce, notify
 from workspace.organizations.models import Organization, OrganizationKind
@@ -545,6 +546,9 @@ def save_community(actor: User, community: Community | None, fields: CommunityFi
     community.recruiting_note = fields.recruiting_note.strip()
     community.capacity = fields.capacity
     community.is_public = fields.is_public
+    if community.id is None:  # a new community's forum starts with the usual categories
+        db.session.flush()
+        add_default_categories(community)
     db.session.commit()
     return community
 

@@ -23,6 +23,17 @@ from workspace.communities.models import (
     OrganizationRole,
 )
 from workspace.extensions import db
+from workspace.forums.models import (
+    ForumCategory,
+    Post,
+    Reaction,
+    ReactionKind,
+    ReadMark,
+    Topic,
+    TopicSubscription,
+    WatchLevel,
+)
+from workspace.forums.service import add_default_categories
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.text import render_markdown
 
@@ -35,6 +46,7 @@ class SeedReport:
     communities: int = 0
     people: int = 0
     announcements: int = 0
+    forum_topics: int = 0
     accounts: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -50,6 +62,7 @@ def seed_demo(password: str) -> SeedReport:
     _seed_communities(catalogue["communities"], organizations, report)
     _seed_announcements(catalogue.get("announcements", []), report)
     _seed_people(load_yaml("people.yaml")["people"], organizations, password, report)
+    _seed_forum(load_yaml("forum.yaml"), report)
     db.session.commit()
     return report
 
@@ -174,3 +187,67 @@ def _seed_people(data: list[dict[str, Any]], organizations: dict[str, Organizati
             if link is not None and link.contact_id is None:
                 link.contact = user
     db.session.flush()
+
+
+def _as_time(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _seed_forum(data: dict[str, Any], report: SeedReport) -> None:
+    """A few discussions in one community's forum, as its people would have written them."""
+    for each in db.session.scalars(select(Community)):  # every forum starts with its categories
+        add_default_categories(each)
+    community = db.session.scalar(select(Community).where(Community.slug == data["community"]))
+    if community is None:
+        return
+    categories = {c.name: c for c in db.session.scalars(
+        select(ForumCategory).where(ForumCategory.community_id == community.id))}
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    existing = set(db.session.scalars(select(Topic.title).where(
+        Topic.community_id == community.id)))
+    for entry in data["topics"]:
+        if entry["title"] in existing:
+            continue
+        _seed_topic(community, categories[entry["category"]], entry, people)
+        report.forum_topics += 1
+    db.session.flush()
+
+
+def _seed_topic(community: Community, category: ForumCategory, entry: dict[str, Any],
+                people: dict[str, User]) -> None:
+    author = people[entry["author"]]
+    opened = _as_time(entry["at"])
+    topic = Topic(community_id=community.id, category=category, author=author,
+                  title=entry["title"], is_pinned=entry.get("pinned", False), created_at=opened,
+                  last_posted_at=opened, last_poster=author)
+    db.session.add(topic)
+    posts: list[Post] = []
+    items = [entry, *entry.get("replies", [])]
+    for number, item in enumerate(items):
+        quoted = posts[item["quotes"]] if "quotes" in item else None
+        post = Post(topic=topic, author=people[item["author"]], is_opening=number == 0,
+                    body=item["body"].strip(), body_html=render_markdown(item["body"].strip()),
+                    quoted_post=quoted, created_at=_as_time(item["at"]))
+        db.session.add(post)
+        db.session.flush()  # one at a time: ids follow the order people wrote in
+        posts.append(post)
+    for post, item in zip(posts, items, strict=True):
+        for kind, emails in (item.get("reactions") or {}).items():
+            db.session.add_all([Reaction(post_id=post.id, user_id=people[email].id,
+                                         kind=ReactionKind(kind)) for email in emails])
+    last = posts[-1]
+    topic.reply_count = len(posts) - 1
+    topic.last_post_id, topic.last_posted_at, topic.last_poster = (
+        last.id, last.created_at, last.author)
+    if "answer" in entry:
+        topic.answer_post_id = posts[entry["answer"]].id
+    # What writing does in the app: writers watch the topic and have read up to their post.
+    marks: dict[int, int] = {}
+    for post in posts:
+        marks[post.author_id] = post.id
+    for user_id, post_id in marks.items():
+        db.session.add(TopicSubscription(user_id=user_id, topic_id=topic.id,
+                                         level=WatchLevel.WATCHING))
+        db.session.add(ReadMark(user_id=user_id, topic_id=topic.id, last_read_post_id=post_id,
+                                visited_at=_as_time(entry["at"])))

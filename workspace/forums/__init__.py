@@ -1,0 +1,1 @@
+"""Community forums: categories, topics, replies, reactions, watching and moderation."""

@@ -1,0 +1,666 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from workspace import errors, policy
+from workspace.communities.models import Community
+from workspace.errors import MESSAGES, error_response, wants_json
+from workspace.forms import options
+from workspace.forums import service
+from workspace.forums.forms import (
+    BODY_HINT,
+    CategoryForm,
+    EditPostForm,
+    FlagForm,
+    HideForm,
+    MoveForm,
+    ReplyForm,
+    TopicForm,
+    WatchForm,
+)
+from workspace.forums.models import Post, ReactionKind, Topic, WatchLevel
+from workspace.policy import Action
+
+bp = Blueprint("forums", __name__, url_prefix="/communities/<slug>/forums")
+activity_bp = Blueprint("activity", __name__, url_prefix="/activity")
+
+
+def me() -> policy.Person:
+    # The signed-in person themselves, not Flask-Login's proxy: a page of posts asks the policy
+    # about them hundreds of times, and every attribute read through the proxy costs a lookup.
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+# --- Never losing what someone wrote ---------------------------------------------------------
+
+def _resend(status: int, problem: str, *, can_resend: bool = True) -> ResponseReturnValue:
+    """The text a person just sent, back in a form they can send again (or copy)."""
+    return render_template("forums/resend.html", problem=problem, can_resend=can_resend,
+                           title=request.form.get("title", ""), body=request.form.get("body", ""),
+                           nonce=request.form.get("nonce", ""),
+                           quoted_post_id=request.form.get("quoted_post_id", ""),
+                           category_id=request.form.get("category_id", ""),
+                           action=request.path), status
+
+
+def signed_in(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """login_required, except that a post sent after the session ended comes back with its text."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        if me().is_authenticated:
+            return view(*args, **kwargs)
+        if request.method == "POST" and request.form.get("body") and not wants_json():
+            return _resend(401, "You were signed out before your text was sent.")
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+
+    return wrapper
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(exc: CSRFError) -> ResponseReturnValue:
+    # The form's token no longer matches the session (it expired, or the person signed out in
+    # another tab). Whatever they wrote comes back with a fresh token instead of being lost.
+    if request.form.get("body") and not wants_json():
+        return _resend(400, "Your session may have expired before your text was sent.")
+    return error_response(400, MESSAGES[400])
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+def _community(slug: str, action: Action = Action.READ) -> Community:
+    return policy.community_for(me(), slug, action)
+
+
+def _render(template: str, community: Community, status: int = 200,
+            **context: Any) -> ResponseReturnValue:
+    return render_template(
+        template, community=community,
+        may_manage=policy.can(me(), Action.MANAGE, community),
+        may_moderate=policy.can(me(), Action.MODERATE, community),
+        may_contribute=policy.can(me(), Action.CONTRIBUTE, community),
+        reaction_kinds=list(ReactionKind), body_hint=BODY_HINT, **context), status
+
+
+def _page_arg() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _flash_error(exc: errors.WorkspaceError) -> None:
+    flash(exc.message, "error")
+
+
+def _topic_address(topic: Topic, **args: Any) -> str:
+    return url_for(".topic", slug=topic.community.slug, topic_id=topic.id, **args)
+
+
+def _watch_form(level: WatchLevel) -> WatchForm:
+    form = WatchForm()
+    form.level.data = level.value
+    return form
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+@bp.route("/")
+@signed_in
+def index(slug: str) -> ResponseReturnValue:
+    community = _community(slug)
+    overview = service.forum_overview(me(), community)
+    return _render("forums/index.html", community, overview=overview)
+
+
+@bp.route("/search")
+@signed_in
+def search(slug: str) -> ResponseReturnValue:
+    community = _community(slug)
+    words = (request.args.get("q") or "")[:200]
+    results = service.search_topics(me(), community, words, page=_page_arg())
+    return _render("forums/search.html", community, words=words, results=results,
+                   endpoint_args={"slug": slug, "q": words})
+
+
+@bp.route("/categories/<int:category_id>")
+@signed_in
+def category(slug: str, category_id: int) -> ResponseReturnValue:
+    community = _community(slug)
+    forum_category = service.category_in(me(), community, category_id)
+    topics = service.topics_page(me(), forum_category, page=_page_arg())
+    level = service.category_watch_level(me(), forum_category)
+    return _render("forums/category.html", community, category=forum_category, topics=topics,
+                   watch_form=_watch_form(level), watch_level=level,
+                   may_start=policy.may_start_topic(me(), forum_category),
+                   endpoint_args={"slug": slug, "category_id": category_id})
+
+
+def _topic_response(community: Community, topic: Topic, *, page: int | None,
+                    form: ReplyForm | None = None, preview_html: str | None = None,
+                    status: int = 200) -> ResponseReturnValue:
+    view = service.topic_page(me(), topic, page=page)
+    if form is None:
+        form = ReplyForm()
+        if view.draft is not None:
+            form.body.data = view.draft.body
+    quoting: Post | None = None
+    quote_id = form.quoted_post_id.data or request.args.get("quote", "")
+    if str(quote_id).isdigit() and view.may_reply:
+        try:
+            quoting = service.post_in(me(), community, int(quote_id))
+        except errors.NotFound:
+            quoting = None
+        if quoting is not None and (quoting.topic_id != topic.id or not quoting.is_visible):
+            quoting = None
+        form.quoted_post_id.data = str(quoting.id) if quoting else ""
+    move_form = None
+    if view.may_moderate:
+        move_form = MoveForm()
+        move_form.category_id.choices = options(
+            (c.id, c.name) for c in service.active_categories(community)
+            if c.id != topic.category_id)
+    response = _render("forums/topic.html", community, status, topic=topic, view=view,
+                       form=form, quoting=quoting, preview_html=preview_html,
+                       watch_form=_watch_form(view.watch), move_form=move_form,
+                       restored_draft=view.draft is not None and form.body.data == view.draft.body,
+                       draft_key=service.reply_draft_key(topic),
+                       endpoint_args={"slug": community.slug, "topic_id": topic.id})
+    return response
+
+
+@bp.route("/topics/<int:topic_id>")
+@signed_in
+def topic(slug: str, topic_id: int) -> ResponseReturnValue:
+    community = _community(slug)
+    forum_topic = service.topic_in(me(), community, topic_id)
+    page_arg = request.args.get("page", "1")
+    page = None if page_arg == "last" else max(1, int(page_arg) if page_arg.isdigit() else 1)
+    return _topic_response(community, forum_topic, page=page)
+
+
+@bp.route("/topics/<int:topic_id>/unread")
+@signed_in
+def first_unread(slug: str, topic_id: int) -> ResponseReturnValue:
+    community = _community(slug)
+    forum_topic = service.topic_in(me(), community, topic_id)
+    return redirect(service.first_unread_address(me(), forum_topic))
+
+
+@bp.route("/topics/<int:topic_id>/read", methods=["POST"])
+@signed_in
+def mark_read(slug: str, topic_id: int) -> ResponseReturnValue:
+    """Remember how far the person has read (sent by the page's script, or a button without it)."""
+    community = _community(slug)
+    forum_topic = service.topic_in(me(), community, topic_id)
+    data = request.get_json(silent=True) if request.is_json else request.form
+    through = data.get("through") if isinstance(data, dict) else None
+    newest = service.newest_visible_post_id(me(), forum_topic)
+    through = min(int(through), newest) if str(through).isdigit() else newest
+    service.mark_read(me(), forum_topic, through_post_id=through)
+    if wants_json():
+        return jsonify({"ok": True})
+    flash("The topic is marked as read.", "success")
+    return redirect(_topic_address(forum_topic))
+
+
+@bp.route("/posts/<int:post_id>")
+@signed_in
+def post_link(slug: str, post_id: int) -> ResponseReturnValue:
+    community = _community(slug)
+    post = service.post_in(me(), community, post_id)
+    return redirect(service.post_address(me(), post))
+
+
+@bp.route("/posts/<int:post_id>/fragment")
+@signed_in
+def post_fragment(slug: str, post_id: int) -> ResponseReturnValue:
+    """One post's HTML, for the live topic page to insert or replace."""
+    community = _community(slug)
+    post = service.post_in(me(), community, post_id)
+    view = service.post_view(me(), post)
+    return render_template("forums/_post.html", community=community, topic=post.topic,
+                           item=view, reaction_kinds=list(ReactionKind), live=True)
+
+
+@bp.route("/posts/<int:post_id>/history")
+@signed_in
+def post_history(slug: str, post_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.MODERATE)
+    post = service.post_in(me(), community, post_id)
+    return _render("forums/history.html", community, post=post,
+                   revisions=service.post_history(me(), post))
+
+
+@activity_bp.route("/", endpoint="index")
+@signed_in
+def my_activity() -> ResponseReturnValue:
+    found = service.activity(me(), page=_page_arg())
+    return render_template("forums/activity.html", activity=found,
+                           pagination=found.topics.pagination, endpoint_args={})
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+@bp.route("/categories/<int:category_id>/topics/new", methods=["GET", "POST"])
+@signed_in
+def new_topic(slug: str, category_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.CONTRIBUTE)
+    forum_category = service.category_in(me(), community, category_id)
+    if not policy.may_start_topic(me(), forum_category):
+        raise errors.Forbidden("This category is archived: start your topic in another one.")
+    form = TopicForm()
+    form.category_id.choices = options((c.id, c.name)
+                                       for c in service.active_categories(community))
+    key = service.topic_draft_key(community)
+    draft = None
+    if request.method == "GET":
+        form.category_id.data = forum_category.id
+        draft = service.draft_for(me(), key)
+        if draft is not None:
+            form.title.data, form.body.data = draft.title, draft.body
+    preview_html = None
+    if request.method == "POST" and request.form.get("preview"):
+        preview_html = service.preview(me(), community, form.body.data or "")
+    elif form.validate_on_submit():
+        try:
+            destination = forum_category
+            if form.category_id.data != forum_category.id:
+                destination = service.category_in(me(), community, form.category_id.data)
+            new = service.start_topic(me(), destination, title=form.title.data,
+                                      body=form.body.data, nonce=form.nonce.data)
+        except errors.Invalid as exc:
+            form.add_error(exc)
+        except errors.Forbidden as exc:
+            return _resend(403, exc.message, can_resend=False)
+        else:
+            flash("Your topic is posted.", "success")
+            return redirect(_topic_address(new))
+    return _render("forums/new_topic.html", community, 422 if form.errors else 200,
+                   category=forum_category, form=form, preview_html=preview_html,
+                   draft_key=key, restored_draft=draft)
+
+
+@bp.route("/topics/<int:topic_id>/posts", methods=["POST"])
+@signed_in
+def reply(slug: str, topic_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.CONTRIBUTE)
+    forum_topic = service.topic_in(me(), community, topic_id)
+    form = ReplyForm()
+    if request.form.get("preview"):
+        preview_html = service.preview(me(), community, form.body.data or "")
+        return _topic_response(community, forum_topic, page=None, form=form,
+                               preview_html=preview_html)
+    if form.validate_on_submit():
+        try:
+            quoted = None
+            if (form.quoted_post_id.data or "").isdigit():
+                quoted = _quoted_post(community, int(form.quoted_post_id.data))
+            post = service.reply(me(), forum_topic, body=form.body.data,
+                                 quoted_post=quoted, nonce=form.nonce.data)
+        except errors.Invalid as exc:
+            form.add_error(exc)
+        except errors.Forbidden as exc:  # e.g. locked while they were writing: keep the text
+            return _resend(403, exc.message, can_resend=False)
+        else:
+            flash("Your reply is posted.", "success")
+            return redirect(service.post_address(me(), post))
+    return _topic_response(community, forum_topic, page=None, form=form, status=422)
+
+
+def _quoted_post(community: Community, post_id: int) -> Post:
+    try:
+        return service.post_in(me(), community, post_id)
+    except errors.NotFound:
+        raise errors.Invalid("The post you quoted is no longer available. Remove the quote and "
+                             "send your reply again.", field="body") from None
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_post(slug: str, post_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.CONTRIBUTE)
+    post = service.post_in(me(), community, post_id)
+    if not policy.may_edit_post(me(), post):
+        raise errors.Forbidden("You can edit only your own posts, while the topic is open.")
+    form = EditPostForm()
+    if request.method == "GET":
+        form.body.data = post.body
+        form.title.data = post.topic.title
+    preview_html = None
+    if request.method == "POST" and request.form.get("preview"):
+        preview_html = service.preview(me(), community, form.body.data or "")
+    elif form.validate_on_submit():
+        try:
+            service.edit_post(me(), post, body=form.body.data,
+                              title=form.title.data if post.is_opening else None)
+        except errors.Invalid as exc:
+            form.add_error(exc)
+        except errors.Forbidden as exc:
+            return _resend(403, exc.message, can_resend=False)
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(service.post_address(me(), post))
+    return _render("forums/edit_post.html", community, 422 if form.errors else 200,
+                   post=post, topic=post.topic, form=form, preview_html=preview_html)
+
+
+@bp.route("/posts/<int:post_id>/deletion", methods=["POST"])
+@signed_in
+def delete_post(slug: str, post_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.CONTRIBUTE)
+    post = service.post_in(me(), community, post_id)
+    forum_topic = post.topic
+    opening = post.is_opening
+    service.delete_post(me(), post)
+    if opening:
+        flash("Your topic is deleted.", "success")
+        return redirect(url_for(".category", slug=slug, category_id=forum_topic.category_id))
+    flash("Your post is deleted.", "success")
+    return redirect(url_for(".topic", slug=slug, topic_id=forum_topic.id, page="last"))
+
+
+@bp.route("/posts/<int:post_id>/answer", methods=["POST"])
+@signed_in
+def answer(slug: str, post_id: int) -> ResponseReturnValue:
+    community = _community(slug)
+    post = service.post_in(me(), community, post_id)
+    if request.form.get("mark") == "0":
+        service.unmark_answer(me(), post.topic)
+        flash("The answer mark is removed.", "success")
+    else:
+        service.mark_answer(me(), post)
+        flash("That reply is marked as the answer.", "success")
+    return redirect(service.post_address(me(), post))
+
+
+@bp.route("/posts/<int:post_id>/reactions", methods=["POST"])
+@signed_in
+def react(slug: str, post_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.CONTRIBUTE)
+    post = service.post_in(me(), community, post_id)
+    try:
+        kind = ReactionKind(request.form.get("kind", ""))
+    except ValueError:
+        raise errors.Invalid("Choose one of the reactions.", field="kind") from None
+    added = service.toggle_reaction(me(), post, kind)
+    if wants_json():
+        return jsonify({"ok": True, "added": added})
+    return redirect(service.post_address(me(), post))
+
+
+@bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
+@signed_in
+def flag_post(slug: str, post_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.CONTRIBUTE)
+    post = service.post_in(me(), community, post_id)
+    if not policy.may_flag(me(), post):
+        raise errors.Forbidden("You can flag other people's posts in communities where you take "
+                               "part.")
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            service.flag_post(me(), post, reason=form.reason.data)
+        except (errors.Invalid, errors.Conflict) as exc:
+            form.add_error(exc)
+        else:
+            flash("Thank you. A facilitator will look at this post.", "success")
+            return redirect(service.post_address(me(), post))
+    return _render("forums/flag_post.html", community, 422 if form.errors else 200,
+                   post=post, topic=post.topic, form=form)
+
+
+@bp.route("/topics/<int:topic_id>/watch", methods=["POST"])
+@signed_in
+def watch_topic(slug: str, topic_id: int) -> ResponseReturnValue:
+    community = _community(slug)
+    forum_topic = service.topic_in(me(), community, topic_id)
+    level = _level_arg()
+    service.watch_topic(me(), forum_topic, level)
+    flash(_watch_message(level, "topic"), "success")
+    return redirect(_topic_address(forum_topic))
+
+
+@bp.route("/categories/<int:category_id>/watch", methods=["POST"])
+@signed_in
+def watch_category(slug: str, category_id: int) -> ResponseReturnValue:
+    community = _community(slug)
+    forum_category = service.category_in(me(), community, category_id)
+    level = _level_arg()
+    service.watch_category(me(), forum_category, level)
+    flash(_watch_message(level, "category"), "success")
+    return redirect(url_for(".category", slug=slug, category_id=category_id))
+
+
+def _level_arg() -> WatchLevel:
+    try:
+        return WatchLevel(request.form.get("level", ""))
+    except ValueError:
+        raise errors.Invalid("Choose watching, not watching or muted.", field="level") from None
+
+
+def _watch_message(level: WatchLevel, thing: str) -> str:
+    return {WatchLevel.WATCHING: f"You are watching this {thing}: you'll be told about new posts.",
+            WatchLevel.NORMAL: f"You are no longer watching this {thing}; you'll still hear when "
+                               "someone mentions you.",
+            WatchLevel.MUTED: f"This {thing} is muted: no notifications, and it leaves your "
+                              "unread counts."}[level]
+
+
+# --- JSON for the editor ---------------------------------------------------------------------
+
+@bp.route("/preview", methods=["POST"])
+@signed_in
+def preview(slug: str) -> ResponseReturnValue:
+    community = _community(slug, Action.CONTRIBUTE)
+    data = request.get_json(silent=True) or {}
+    body = data.get("body") if isinstance(data.get("body"), str) else ""
+    return jsonify({"ok": True, "html": service.preview(me(), community, body)})
+
+
+@bp.route("/people")
+@signed_in
+def people(slug: str) -> ResponseReturnValue:
+    community = _community(slug)
+    found = service.mention_candidates(me(), community, request.args.get("q", ""))
+    return jsonify({"people": [{"handle": each.handle, "name": each.user.name,
+                                "organization": each.user.organization.name}
+                               for each in found]})
+
+
+@bp.route("/drafts", methods=["POST"])
+@signed_in
+def save_draft(slug: str) -> ResponseReturnValue:
+    community = _community(slug, Action.CONTRIBUTE)
+    data = request.get_json(silent=True) or {}
+    text = {name: data.get(name) if isinstance(data.get(name), str) else ""
+            for name in ("key", "title", "body")}
+    draft = service.save_draft(me(), community, key=text["key"], title=text["title"],
+                               body=text["body"])
+    return jsonify({"ok": True, "saved": draft is not None,
+                    "saved_at": draft.updated_at.isoformat() if draft else None})
+
+
+# --- Moderation ------------------------------------------------------------------------------
+
+@bp.route("/topics/<int:topic_id>/moderation", methods=["POST"])
+@signed_in
+def moderate_topic(slug: str, topic_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.MODERATE)
+    forum_topic = service.topic_in(me(), community, topic_id)
+    action = request.form.get("action", "")
+    messages = {"pin": "The topic is pinned to the top of its category.",
+                "unpin": "The topic is no longer pinned.",
+                "lock": "The topic is locked: no new replies.",
+                "unlock": "The topic is open for replies again."}
+    if action not in messages:
+        raise errors.Invalid("Choose pin, unpin, lock or unlock.", field="action")
+    if action in ("pin", "unpin"):
+        service.pin_topic(me(), forum_topic, pinned=action == "pin")
+    else:
+        service.lock_topic(me(), forum_topic, locked=action == "lock")
+    flash(messages[action], "success")
+    return redirect(_topic_address(forum_topic))
+
+
+@bp.route("/topics/<int:topic_id>/move", methods=["GET", "POST"])
+@signed_in
+def move_topic(slug: str, topic_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.MODERATE)
+    forum_topic = service.topic_in(me(), community, topic_id)
+    form = MoveForm()
+    form.category_id.choices = options(
+        (c.id, c.name) for c in service.active_categories(community)
+        if c.id != forum_topic.category_id)
+    if form.validate_on_submit():
+        try:
+            destination = service.category_in(me(), community, form.category_id.data)
+            service.move_topic(me(), forum_topic, destination)
+        except (errors.Invalid, errors.NotFound) as exc:
+            form.add_error(errors.Invalid(exc.message, field="category_id"))
+        else:
+            flash(f"The topic is moved to {destination.name}.", "success")
+            return redirect(_topic_address(forum_topic))
+    return _render("forums/move_topic.html", community, 422 if form.errors else 200,
+                   topic=forum_topic, form=form)
+
+
+@bp.route("/posts/<int:post_id>/hide", methods=["GET", "POST"])
+@signed_in
+def hide_post(slug: str, post_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.MODERATE)
+    post = service.post_in(me(), community, post_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        try:
+            service.hide_post(me(), post, reason=form.reason.data)
+        except (errors.Invalid, errors.Conflict) as exc:
+            form.add_error(exc)
+        else:
+            flash("The post is hidden. Its author sees it with your reason; no one else does.",
+                  "success")
+            return redirect(service.post_address(me(), post))
+    return _render("forums/hide_post.html", community, 422 if form.errors else 200,
+                   post=post, topic=post.topic, form=form)
+
+
+@bp.route("/posts/<int:post_id>/restore", methods=["POST"])
+@signed_in
+def restore_post(slug: str, post_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.MODERATE)
+    post = service.post_in(me(), community, post_id)
+    try:
+        service.restore_post(me(), post)
+    except errors.Conflict as exc:
+        _flash_error(exc)
+    else:
+        flash("The post is visible to everyone again.", "success")
+    return redirect(service.post_address(me(), post))
+
+
+@bp.route("/flags")
+@signed_in
+def flags(slug: str) -> ResponseReturnValue:
+    community = _community(slug, Action.MODERATE)
+    return _render("forums/flags.html", community,
+                   flags=service.flag_queue(me(), community))
+
+
+@bp.route("/flags/<int:flag_id>/dismissal", methods=["POST"])
+@signed_in
+def dismiss_flag(slug: str, flag_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.MODERATE)
+    flag = service.flag_in(me(), community, flag_id)
+    try:
+        service.dismiss_flag(me(), flag)
+    except errors.Conflict as exc:
+        _flash_error(exc)
+    else:
+        flash("The flag is dismissed; the post stays as it is.", "success")
+    return redirect(url_for(".flags", slug=slug))
+
+
+@bp.route("/log")
+@signed_in
+def moderation_log(slug: str) -> ResponseReturnValue:
+    community = _community(slug, Action.MODERATE)
+    pagination = service.moderation_log(me(), community, page=_page_arg())
+    return _render("forums/log.html", community, pagination=pagination,
+                   endpoint_args={"slug": slug})
+
+
+# --- Categories (facilitators) ---------------------------------------------------------------
+
+@bp.route("/categories", methods=["GET", "POST"])
+@signed_in
+def categories(slug: str) -> ResponseReturnValue:
+    community = _community(slug, Action.MANAGE)
+    if request.method == "POST" and request.form.get("starting_set"):
+        service.add_starting_categories(me(), community)
+        flash("The forum has its starting categories.", "success")
+        return redirect(url_for(".categories", slug=slug))
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            added = service.add_category(me(), community, name=form.name.data,
+                                         description=form.description.data or "")
+        except errors.Invalid as exc:
+            form.add_error(exc)
+        else:
+            flash(f"{added.name} is added.", "success")
+            return redirect(url_for(".categories", slug=slug))
+    return _render("forums/categories.html", community, 422 if form.errors else 200,
+                   categories=service.categories_of(community), form=form)
+
+
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_category(slug: str, category_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.MANAGE)
+    forum_category = service.category_in(me(), community, category_id)
+    form = CategoryForm(obj=forum_category) if request.method == "GET" else CategoryForm()
+    if form.validate_on_submit():
+        try:
+            service.update_category(me(), forum_category, name=form.name.data,
+                                    description=form.description.data or "")
+        except errors.Invalid as exc:
+            form.add_error(exc)
+        else:
+            flash("The category is saved.", "success")
+            return redirect(url_for(".categories", slug=slug))
+    return _render("forums/edit_category.html", community, 422 if form.errors else 200,
+                   category=forum_category, form=form)
+
+
+@bp.route("/categories/<int:category_id>/position", methods=["POST"])
+@signed_in
+def move_category(slug: str, category_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.MANAGE)
+    forum_category = service.category_in(me(), community, category_id)
+    offset = -1 if request.form.get("direction") == "up" else 1
+    service.move_category(me(), forum_category, offset=offset)
+    return redirect(url_for(".categories", slug=slug) + f"#category-{category_id}")
+
+
+@bp.route("/categories/<int:category_id>/archive", methods=["POST"])
+@signed_in
+def archive_category(slug: str, category_id: int) -> ResponseReturnValue:
+    community = _community(slug, Action.MANAGE)
+    forum_category = service.category_in(me(), community, category_id)
+    archived = request.form.get("archived") != "0"
+    service.archive_category(me(), forum_category, archived=archived)
+    flash(f"{forum_category.name} is {'archived' if archived else 'open again'}.", "success")
+    return redirect(url_for(".categories", slug=slug))
