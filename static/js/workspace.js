@@ -42,6 +42,20 @@
     window.workspaceSocket = socket;
     socket.on("notification_added", function (data) {
       var badge = document.querySelector("[data-notification-count]");
+      var link = document.querySelector("[data-notifications-link]");
+      if (!badge && link) {
+        // The page loaded with nothing unread: add the count beside the link.
+        badge = document.createElement("span");
+        badge.className = "usa-tag workspace-count";
+        badge.setAttribute("data-notification-count", "");
+        badge.textContent = "0";
+        var hint = document.createElement("span");
+        hint.className = "usa-sr-only";
+        hint.textContent = " unread";
+        link.appendChild(document.createTextNode(" "));
+        link.appendChild(badge);
+        link.appendChild(hint);
+      }
       if (badge) { badge.textContent = String(Number(badge.textContent || "0") + 1); }
       window.workspaceAnnounce("New notification: " + data.message);
     });

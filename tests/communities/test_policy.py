@@ -134,3 +134,32 @@ def test_facilitator_cannot_make_a_non_participating_state_a_member(community, f
 def test_staff_hold_no_agency_seat_for_self_service(community, staff, recruiting_community):
     assert not policy.can(staff, Action.JOIN, community)
     assert not policy.can(staff, Action.EXPRESS_INTEREST, recruiting_community)
+
+
+def test_only_staff_add_agencies_directly_so_capacity_holds(community, facilitator, staff,
+                                                            network):
+    with pytest.raises(errors.Forbidden):
+        service.add_organization(facilitator, community, network.seas["OR"])
+    service.add_organization(staff, community, network.seas["OR"])
+    assert network.seas["OR"].id in service.participating_organization_ids(community)
+
+
+@pytest.mark.parametrize("slug", ["manage", "new"])
+def test_a_community_cannot_take_the_address_of_a_fixed_page(staff, slug):
+    from workspace.communities.models import CommunityKind, CommunityStatus
+
+    fields = service.CommunityFields(title="Shadow", slug=slug, kind=CommunityKind.COP,
+                                     status=CommunityStatus.IN_DEVELOPMENT)
+    with pytest.raises(errors.Invalid) as raised:
+        service.save_community(staff, None, fields)
+    assert raised.value.field == "slug"
+
+
+def test_editing_without_the_list_fields_keeps_them(client_as, staff, community):
+    response = client_as(staff).post(f"/communities/{community.slug}/edit", data={
+        "title": "Renamed exchange", "slug": community.slug, "kind": "p2p",
+        "status": "in_progress"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert community.title == "Renamed exchange"
+    assert community.objectives == ["Build a shared understanding."]

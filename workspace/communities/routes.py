@@ -186,6 +186,11 @@ def admin_index() -> ResponseReturnValue:
                            communities=service.all_communities_for_admin(current_user))
 
 
+def _lines(value: str | list[str] | None) -> list[str]:
+    # A field left out of the request keeps the model's list; a sent one is text, a line each.
+    return list(value) if isinstance(value, list) else (value or "").splitlines()
+
+
 def _fields_from(form: CommunityForm) -> service.CommunityFields:
     return service.CommunityFields(
         title=form.title.data or "", slug=form.slug.data or "",
@@ -193,10 +198,12 @@ def _fields_from(form: CommunityForm) -> service.CommunityFields:
         timeframe=form.timeframe.data or "", starts_on=form.starts_on.data,
         ends_on=form.ends_on.data, summary=form.summary.data or "",
         description=form.description.data or "",
-        objectives=(form.objectives.data or "").splitlines(),
-        intended_outcomes=(form.intended_outcomes.data or "").splitlines(),
-        session_topics=(form.session_topics.data or "").splitlines(),
-        topics=(form.topics.data or "").split(","), recruiting_note=form.recruiting_note.data or "",
+        objectives=_lines(form.objectives.data),
+        intended_outcomes=_lines(form.intended_outcomes.data),
+        session_topics=_lines(form.session_topics.data),
+        topics=form.topics.data if isinstance(form.topics.data, list) else (
+            (form.topics.data or "").split(",")),
+        recruiting_note=form.recruiting_note.data or "",
         capacity=form.capacity.data, is_public=form.is_public.data)
 
 

@@ -35,6 +35,8 @@ from workspace.policy import Action
 from workspace.text import render_markdown
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Fixed pages under /communities/ that a community's address must not shadow.
+RESERVED_SLUGS = frozenset({"manage", "new"})
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -316,8 +318,9 @@ def membership_in(community: Community, membership_id: int) -> Membership:
 def add_organization(actor: User, community: Community, organization: Organization, *,
                      role: OrganizationRole = OrganizationRole.PARTICIPANT,
                      contact: User | None = None) -> CommunityOrganization:
-    """Make an agency a participant (or a partner), or bring a withdrawn one back."""
-    policy.authorize(actor, Action.MANAGE, community)
+    """Make an agency a participant (or a partner), or bring a withdrawn one back (staff only:
+    facilitators take states in through the recruiting queue, which keeps to the capacity)."""
+    policy.require_staff(actor)
     link = _link_for(community, organization, role=role, contact=contact)
     db.session.commit()
     policy.forget_standings()
@@ -510,6 +513,9 @@ def save_community(actor: User, community: Community | None, fields: CommunityFi
         raise errors.Invalid("Give the community a title.", field="title")
     if not SLUG.match(slug):
         raise errors.Invalid("Use lowercase letters, numbers and hyphens, e.g. data-systems-cop.",
+                             field="slug")
+    if slug in RESERVED_SLUGS:
+        raise errors.Invalid(f"“{slug}” is taken by a page of the workspace; choose another.",
                              field="slug")
     clash = db.session.scalar(select(Community.id).where(Community.slug == slug))
     if clash is not None and (community is None or clash != community.id):

@@ -1,0 +1,324 @@
+"""axe-core on every page each kind of person can reach, and on every form's error state.
+
+Pages are found, not listed: for each demo role the test signs in and follows same-origin links
+breadth-first from the home page (GET links only, static files aside), auditing each page with
+axe-core for WCAG 2.0 and 2.1, levels A and AA, and checking at 320 CSS px that it reflows
+without sideways scrolling. A new page is audited as soon as something links to it. To keep the
+run short, at most MAX_PER_ENDPOINT page of each endpoint (say, one community page of 24)
+and MAX_PAGES pages are audited per role.
+
+Forms people type into are found the same way; the endpoint each is sent to must have its error
+state audited below (FORM_ERROR_STATES) or say in NO_ERROR_STATE why not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+from werkzeug.exceptions import HTTPException
+
+from tests.browser.support import (
+    DATA_SYSTEMS,
+    ROLES,
+    SDI,
+    PointerDriver,
+    axe_violations,
+    describe_violations,
+    page_widths,
+    same_origin_links,
+    watch,
+)
+from workspace.extensions import db
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+MAX_PAGES = 50
+MAX_PER_ENDPOINT = 1
+NARROW = 320
+
+# Endpoints of forms people type into whose error state needs no audit of its own, and why.
+NO_ERROR_STATE: dict[str, str] = {}
+
+
+def endpoint_of(live_server: Any, path: str) -> str:
+    adapter = live_server.app.url_map.bind("127.0.0.1")
+    try:
+        endpoint, _ = adapter.match(path.split("?", 1)[0], method="GET")
+    except HTTPException as exc:
+        return f"<{type(exc).__name__}>"
+    return endpoint
+
+
+def typed_form_endpoints(live_server: Any, page: Page) -> set[str]:
+    """Endpoints that the page's POST forms with fields to type into are sent to."""
+    paths = page.evaluate("""() => Array.from(document.querySelectorAll('main form'))
+        .filter(form => form.method.toLowerCase() === 'post' && form.querySelector(
+          'textarea, input:not([type]), input[type=text], input[type=email], '
+          + 'input[type=password], input[type=url], input[type=tel], input[type=number]'))
+        .map(form => new URL(form.action, location.href).pathname)""")
+    adapter = live_server.app.url_map.bind("127.0.0.1")
+    endpoints = set()
+    for path in paths:
+        try:
+            endpoints.add(adapter.match(path, method="POST")[0])
+        except HTTPException:
+            endpoints.add(f"<no POST route for {path}>")
+    return endpoints
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_reachable_by_a_role_passes_axe_and_reflows(role, open_page, live_server):
+    page = open_page()
+    driver = PointerDriver(page)
+    if ROLES[role]:
+        driver.sign_in(ROLES[role])
+    queue: deque[str] = deque(["/"])
+    seen: set[str] = set()
+    per_endpoint: Counter[str] = Counter()
+    audited: list[str] = []
+    problems: list[str] = []
+    form_pages: set[str] = set()
+
+    while queue and len(audited) < MAX_PAGES:
+        path = queue.popleft()
+        if path in seen:
+            continue
+        seen.add(path)
+        endpoint = endpoint_of(live_server, path)
+        if per_endpoint[endpoint] >= MAX_PER_ENDPOINT:
+            continue
+        per_endpoint[endpoint] += 1
+        response = page.goto(path)
+        audited.append(path)
+        status = response.status if response else None
+        if status != 200:
+            problems.append(f"{path} (linked from a page {role} can see) answered {status}"
+                            f" {watch(page).summary()}")
+            continue
+        problems += describe_violations(page.url, axe_violations(page))
+        page.set_viewport_size({"width": NARROW, "height": 800})
+        scroll_width, _ = page_widths(page)
+        if scroll_width > NARROW:
+            problems.append(f"{path} scrolls sideways at {NARROW}px (scrollWidth {scroll_width})")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        form_pages |= typed_form_endpoints(live_server, page)
+        queue.extend(link for link in same_origin_links(page, live_server.url)
+                     if link not in seen)
+
+    assert len(audited) >= 3, f"the crawl as {role} found almost nothing: {audited}"
+    missing = form_pages - {entry["endpoint"] for entry in FORM_ERROR_STATES} - set(
+        NO_ERROR_STATE)
+    assert not missing, (f"forms without an audited error state: {sorted(missing)}. Add them "
+                         "to FORM_ERROR_STATES in tests/browser/test_accessibility.py.")
+    assert not problems, (f"{len(problems)} problem(s) on {len(audited)} pages crawled as "
+                          f"{role}:\n" + "\n".join(problems))
+
+
+# --- Error states ------------------------------------------------------------------------------
+
+def _tokens(live_server: Any) -> dict[str, str]:
+    """A fresh invitation link and password-reset link, made the way the app makes them."""
+    from workspace.auth.service import invitation_token, invite, reset_token, user_by_email
+
+    with live_server.app.test_request_context(base_url=live_server.url):
+        staff = user_by_email("staff@example.org")
+        invitation = invite(staff, email="audit.person@azed.gov", name="Audit Person",
+                            organization=staff.organization)
+        tokens = {"invitation": invitation_token(invitation),
+                  "reset": reset_token(user_by_email("tx.member@example.org"))}
+        db.session.remove()
+    return tokens
+
+
+def _ids(live_server: Any) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from workspace.announcements.models import Announcement
+    from workspace.auth.models import User
+    from workspace.communities.models import Community
+    from workspace.forums.models import ForumCategory, Post, Topic
+    from workspace.organizations.models import Organization
+
+    with live_server.database() as session:
+        member = session.scalar(select(User.id).where(User.email == "az.member@example.org"))
+        sdi = session.scalar(select(Community.id).where(Community.slug == SDI))
+        topic = session.scalar(select(Topic.id).where(Topic.community_id == sdi)
+                               .order_by(Topic.id))
+        posts = select(Post.id).where(Post.topic_id == topic).order_by(Post.id)
+        return {
+            "person": member,
+            "organization": session.scalar(select(Organization.id).where(
+                Organization.short_name == "AZ")),
+            "announcement": session.scalar(select(Announcement.id).order_by(Announcement.id)),
+            "category": session.scalar(select(ForumCategory.id).where(
+                ForumCategory.community_id == sdi).order_by(ForumCategory.id)),
+            "topic": topic,
+            "own_post": session.scalar(posts.where(Post.author_id == member)),
+            "other_post": session.scalar(posts.where(Post.author_id != member)),
+        }
+
+
+# Each form sent once with required fields empty: who, where, which form, which fields to clear.
+FORM_ERROR_STATES: list[dict[str, Any]] = [
+    {"endpoint": "auth.sign_in", "role": "visitor", "path": "/sign-in"},
+    {"endpoint": "auth.forgot_password", "role": "visitor", "path": "/password/forgot"},
+    {"endpoint": "auth.accept_invitation", "role": "visitor",
+     "path": "/invitations/{invitation}", "clear": ["Full name"]},
+    {"endpoint": "auth.reset_password", "role": "visitor", "path": "/password/reset/{reset}"},
+    {"endpoint": "auth.profile", "role": "az.member", "path": "/account",
+     "clear": ["Full name"]},
+    {"endpoint": "auth.change_password", "role": "az.member", "path": "/account/password"},
+    {"endpoint": "communities.express_interest", "role": "tx.member",
+     "path": f"/communities/{DATA_SYSTEMS}", "form": "main form[action$='/interest']"},
+    {"endpoint": "communities.edit", "role": "facilitator", "path": f"/communities/{SDI}/edit",
+     "clear": ["Title"]},
+    {"endpoint": "auth.new_invitation", "role": "staff", "path": "/invitations/new"},
+    {"endpoint": "auth.edit_person", "role": "staff", "path": "/people/{person}",
+     "clear": ["Full name"]},
+    {"endpoint": "communities.new", "role": "staff", "path": "/communities/new"},
+    {"endpoint": "organizations.new", "role": "staff", "path": "/organizations/new"},
+    {"endpoint": "organizations.edit", "role": "staff",
+     "path": "/organizations/{organization}/edit", "clear": ["Name"]},
+    {"endpoint": "announcements.new", "role": "staff", "path": "/news/new"},
+    {"endpoint": "announcements.edit", "role": "staff",
+     "path": "/news/{announcement}/edit", "clear": ["Title"]},
+    # The School and District Improvement P2P's forum, as the demo seeds it.
+    {"endpoint": "forums.new_topic", "role": "az.member",
+     "path": f"/communities/{SDI}/forums/categories/{{category}}/topics/new",
+     "form": "main form[action$='/topics/new']"},
+    {"endpoint": "forums.reply", "role": "az.member",
+     "path": f"/communities/{SDI}/forums/topics/{{topic}}", "form": "main form[action$='/posts']"},
+    {"endpoint": "forums.edit_post", "role": "az.member",
+     "path": f"/communities/{SDI}/forums/posts/{{own_post}}/edit",
+     "form": "main form[action$='/edit']", "clear": ["Your post"]},
+    {"endpoint": "forums.flag_post", "role": "az.member",
+     "path": f"/communities/{SDI}/forums/posts/{{other_post}}/flag",
+     "form": "main form[action$='/flag']"},
+    {"endpoint": "forums.hide_post", "role": "facilitator",
+     "path": f"/communities/{SDI}/forums/posts/{{other_post}}/hide",
+     "form": "main form[action$='/hide']"},
+    {"endpoint": "forums.categories", "role": "facilitator",
+     "path": f"/communities/{SDI}/forums/categories",
+     "form": "main form[action$='/categories']:has(input[name=name])"},
+    {"endpoint": "forums.edit_category", "role": "facilitator",
+     "path": f"/communities/{SDI}/forums/categories/{{category}}/edit",
+     "form": "main form[action$='/edit']", "clear": ["Name"]},
+]
+
+_ERRORS_ARE_TIED_TO_FIELDS = """() => Array.from(document.querySelectorAll('[aria-invalid=true]'))
+  .filter(field => !(field.getAttribute('aria-describedby') || '').split(' ')
+    .some(id => id && document.getElementById(id)
+                && document.getElementById(id).classList.contains('usa-error-message')))
+  .map(field => field.id || field.name)"""
+
+
+def test_every_form_error_state_passes_axe(open_page: Callable[..., Page], live_server):
+    values = {**_tokens(live_server), **_ids(live_server)}
+    problems: list[str] = []
+    by_role: dict[str, list[dict[str, Any]]] = {}
+    for entry in FORM_ERROR_STATES:
+        by_role.setdefault(entry["role"], []).append(entry)
+    for role, entries in by_role.items():
+        page = open_page()
+        driver = PointerDriver(page)
+        if ROLES[role]:
+            driver.sign_in(ROLES[role])
+        for entry in entries:
+            path = entry["path"].format(**values)
+            driver.goto(path)
+            form = page.locator(entry.get("form", "main form[method=post]:not([action])")).first
+            for label in entry.get("clear", []):
+                form.get_by_label(re.compile("^" + re.escape(label))).fill("")
+            form.evaluate("form => { form.noValidate = true; }")
+            with page.expect_navigation() as navigation:
+                form.locator("button[type=submit]").first.click()
+            status = navigation.value.status if navigation.value else None
+            if status != 422:
+                problems.append(f"{path} sent empty answered {status}, not 422 "
+                                f"{watch(page).summary()}")
+                continue
+            summary = page.locator("#form-errors")
+            if summary.count() != 1:
+                problems.append(f"{path}: no error summary (#form-errors)")
+            elif not summary.evaluate("el => el === document.activeElement"):
+                problems.append(f"{path}: the error summary does not receive focus")
+            untied = page.evaluate(_ERRORS_ARE_TIED_TO_FIELDS)
+            if untied:
+                problems.append(f"{path}: invalid fields without their error message in "
+                                f"aria-describedby: {untied}")
+            problems += describe_violations(f"{page.url} (error state)", axe_violations(page))
+    assert not problems, "\n".join(problems)
+
+
+# --- The audit can fail --------------------------------------------------------------------------
+
+BROKEN_PAGE = """<!doctype html><html lang="en"><head><title>Broken on purpose</title></head>
+<body><main><h1>Broken on purpose</h1>
+<img src="/static/vendor/uswds/img/usa-icons/close.svg">
+<form><input type="text" name="nameless"></form>
+</main></body></html>"""
+
+
+def test_the_audit_reports_what_is_broken(open_page, live_server):
+    """A page served on the app's origin, under the app's CSP, that axe must fault."""
+    from workspace.security import SECURITY_HEADERS
+
+    page = open_page()
+    page.route(f"{live_server.url}/broken-on-purpose", lambda route: route.fulfill(
+        status=200, content_type="text/html", body=BROKEN_PAGE, headers=SECURITY_HEADERS))
+    page.goto("/broken-on-purpose")
+    found = {violation["id"] for violation in axe_violations(page)}
+    assert {"image-alt", "label"} <= found, found
+
+
+# --- Text spacing (WCAG 1.4.12) ------------------------------------------------------------------
+
+# The spacing a reader may set for themselves, as the criterion states it.
+TEXT_SPACING = """* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+                     word-spacing: 0.16em !important; }
+                  p { margin-bottom: 2em !important; }"""
+
+_CLIPPED_TEXT = """() => Array.from(document.querySelectorAll('body *')).filter(el => {
+  if (['INPUT', 'SELECT', 'TEXTAREA', 'OPTION', 'SCRIPT', 'STYLE'].includes(el.tagName))
+    return false;
+  if (el.closest('.usa-sr-only, .usa-skipnav, [hidden], [aria-hidden=true]')) return false;
+  if (!el.textContent.trim() || !el.getClientRects().length) return false;
+  const style = getComputedStyle(el);
+  const hides = value => value === 'hidden' || value === 'clip';
+  return (hides(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
+      || (hides(style.overflowY) && el.scrollHeight > el.clientHeight + 1);
+}).slice(0, 5).map(el => el.tagName.toLowerCase() + '.' + String(el.className).trim()
+                          .split(/\\s+/).join('.') + ': ' + el.textContent.trim().slice(0, 40))"""
+
+SPACED_PAGES = {
+    "az.member": ["/", "/communities/", f"/communities/{SDI}", f"/communities/{SDI}/members",
+                  f"/communities/{SDI}/forums/", "/account"],
+    "staff": ["/invitations/new", "/organizations/", "/admin/outbox/"],
+}
+
+
+def test_pages_keep_their_text_with_a_readers_own_text_spacing(open_page, live_server):
+    """The reader's spacing is injected as a style sheet, which the app's CSP would refuse
+    from a page; here the context bypasses CSP, as a user style sheet would."""
+    problems = []
+    for role, paths in SPACED_PAGES.items():
+        page = open_page(bypass_csp=True)
+        PointerDriver(page).sign_in(ROLES[role])
+        for path in paths:
+            page.goto(path)
+            page.add_style_tag(content=TEXT_SPACING)
+            for width in (1280, NARROW):
+                page.set_viewport_size({"width": width, "height": 900})
+                clipped = page.evaluate(_CLIPPED_TEXT)
+                if clipped:
+                    problems.append(f"{path} at {width}px clips text: {clipped}")
+                scroll_width, viewport = page_widths(page)
+                if scroll_width > viewport:
+                    problems.append(f"{path} at {width}px scrolls sideways ({scroll_width}px)")
+            page.set_viewport_size({"width": 1280, "height": 900})
+    assert not problems, "\n".join(problems)

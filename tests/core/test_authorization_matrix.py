@@ -1,0 +1,811 @@
+"""Who gets in: every route and every live event, asked by every kind of person.
+
+Each rule of the URL map (static files aside) is requested with GET and with POST by seven
+people — a visitor, an outsider (Texas: its agency takes part in nothing), an observer, a member
+(Arizona, also its state contact), a subject matter expert, a facilitator and network staff —
+against their own and other people's objects, in their own state's communities and in others'.
+Each answer is reduced to a word and compared with EXPECTATIONS below:
+
+    ok        2xx, nothing in the database changed
+    changed   2xx or 3xx, and the database changed: the request got in and did its work
+    redirect  3xx (not to sign-in), nothing changed: e.g. a refusal explained by a flash message
+    login     3xx to the sign-in page
+    invalid   400, 409 or 422: let in, but the (empty or minimal) data was refused
+    403 404 405 and anything else: the status code itself
+
+After every POST the database is put back as it was, so each answer stands alone. CSRF is off
+here (tests/core/test_http_security.py checks it); the point is who gets in, not validation.
+
+A route or a Socket.IO event handler missing from the tables fails with a message saying where
+to add it: a new route cannot ship without someone deciding who may use it. Methods a rule
+does not accept are expected to answer 405 for everyone, without being listed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask, g, url_for
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Rule
+
+from tests import factories
+from workspace import create_app
+from workspace.announcements.models import Announcement
+from workspace.auth.models import Invitation, User
+from workspace.auth.service import invitation_token, reset_token
+from workspace.communities.models import Community, Interest, Membership
+from workspace.database import utcnow
+from workspace.extensions import db, socketio
+from workspace.forums.models import Post
+from workspace.notifications.models import Notification
+
+ROLES = ("anonymous", "outsider", "observer", "member", "sme", "facilitator", "staff")
+OUTCOMES = {"ok", "changed", "redirect", "login", "invalid"}
+
+# --- What each person should get ------------------------------------------------------------
+#
+# Keys are "METHOD" (the default case) or "METHOD case"; cases are defined in CASES below.
+# Default objects: the `community` P2P (Arizona and Georgia take part; the member is Arizona's
+# contact; facilitator, SME and observer belong), Arizona's member (people), Georgia's
+# member's membership, the facilitator's invitation into the community, Oregon's pending
+# interest in the recruiting CoP (Arizona takes part there), a published announcement,
+# Arizona's agency.
+
+EXPECTATIONS: dict[str, dict[str, str]] = {
+    #                              anonymous outsider observer member  sme     facilit. staff
+    "home.index": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+    },
+    "home.accessibility": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+    },
+    # --- Accounts ---------------------------------------------------------------------------
+    "auth.sign_in": {
+        "GET":                    "ok       redirect redirect redirect redirect redirect redirect",
+        "POST":                   "invalid  redirect redirect redirect redirect redirect redirect",
+        "POST valid":             "changed  redirect redirect redirect redirect redirect redirect",
+    },
+    "auth.sign_out": {
+        "POST":                   "login    changed  changed  changed changed changed  changed",
+    },
+    "auth.accept_invitation": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "POST":                   "invalid  invalid  invalid  invalid invalid invalid  invalid",
+        "GET forged":             "404      404      404      404     404     404      404",
+    },
+    "auth.forgot_password": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "POST":                   "invalid  invalid  invalid  invalid invalid invalid  invalid",
+    },
+    "auth.reset_password": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "POST":                   "invalid  invalid  invalid  invalid invalid invalid  invalid",
+        "GET forged":             "404      404      404      404     404     404      404",
+    },
+    "auth.profile": {
+        "GET":                    "login    ok       ok       ok      ok      ok       ok",
+        # Fields left out keep their saved values (WTForms with obj=): nothing to change.
+        "POST":                   "login    redirect redirect redirect redirect redirect redirect",
+        "POST blank_name":        "login    invalid  invalid  invalid invalid invalid  invalid",
+    },
+    "auth.change_password": {
+        "GET":                    "login    ok       ok       ok      ok      ok       ok",
+        "POST":                   "login    invalid  invalid  invalid invalid invalid  invalid",
+    },
+    "auth.new_invitation": {
+        "GET":                    "login    403      403      403     403     403      ok",
+        "GET for_community":      "login    403      403      403     403     ok       ok",
+        "GET for_other_state":    "login    403      403      403     403     403      ok",
+        "POST":                   "login    403      403      403     403     changed  changed",
+        "POST empty":             "login    403      403      403     403     403      invalid",
+        "POST other_state":       "login    403      403      403     403     403      changed",
+    },
+    "auth.people": {
+        "GET":                    "login    403      403      403     403     403      ok",
+    },
+    "auth.edit_person": {
+        "GET":                    "login    403      403      403     403     403      ok",
+        "POST":                   "login    403      403      403     403     403      redirect",
+        "POST blank_name":        "login    403      403      403     403     403      invalid",
+    },
+    "auth.deactivate_person": {
+        "POST":                   "login    403      403      403     403     403      changed",
+    },
+    "auth.revoke_invitation": {
+        "POST":                   "login    404      404      404     404     changed  changed",
+        "POST network":           "login    404      404      404     404     404      changed",
+    },
+    # --- Communities ------------------------------------------------------------------------
+    "communities.catalogue": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+    },
+    "communities.show": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "GET recruiting":         "ok       ok       ok       ok      ok      ok       ok",
+        "GET other_state":        "ok       ok       ok       ok      ok      ok       ok",
+        "GET private":            "404      404      404      ok      404     ok       ok",
+        "GET missing":            "404      404      404      404     404     404      404",
+    },
+    "communities.members": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        "GET recruiting":         "login    404      404      404     404     ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+        "GET private":            "login    404      404      ok      404     ok       ok",
+    },
+    "communities.add_member": {
+        # Arizona's contact may add an Arizona colleague; others are told why on the page.
+        "POST":                   "login    404      redirect changed redirect changed  changed",
+        "POST other_state":       "login    404      404      404     404     404      changed",
+        # Arizona doesn't take part in Oregon's P2P, so its people can't be members there.
+        "POST other_state_member": "login   404      404      404     404     404      redirect",
+    },
+    "communities.remove_member": {
+        # Georgia's member, removed by someone else:
+        "POST":                   "login    404      403      403     403     changed  changed",
+        # Each person's own membership (none for the outsider and staff): leaving.
+        "POST own":               "login    404      changed  changed changed changed  404",
+        "POST other_state":       "login    404      404      404     404     404      404",
+    },
+    "communities.join": {
+        "POST":                   "login    403      403      403     403     403      403",
+        # Arizona takes part in the recruiting CoP; its member has not joined yet.
+        "POST recruiting":        "login    403      403      changed 403     403      403",
+        "POST private":           "login    404      404      403     404     403      403",
+    },
+    "communities.express_interest": {
+        "POST":                   "login    403      403      403     403     403      403",
+        "POST recruiting":        "login    changed  403      403     403     403      403",
+        "POST private":           "login    404      404      403     404     403      403",
+    },
+    "communities.interests": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "GET recruiting":         "login    404      404      404     404     ok       ok",
+    },
+    "communities.decide_interest": {
+        "POST recruiting":        "login    404      404      404     404     changed  changed",
+        # Oregon's interest is in the recruiting CoP, not in this one.
+        "POST":                   "login    404      403      403     403     404      404",
+    },
+    "communities.admin_index": {
+        "GET":                    "login    403      403      403     403     403      ok",
+    },
+    "communities.new": {
+        "GET":                    "login    403      403      403     403     403      ok",
+        "POST":                   "login    403      403      403     403     403      invalid",
+    },
+    "communities.edit": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+        "POST blank_title":       "login    404      403      403     403     invalid  invalid",
+        "POST valid":             "login    404      403      403     403     changed  changed",
+    },
+    "communities.add_organization": {
+        "POST":                   "login    404      403      403     403     403      changed",
+    },
+    "communities.withdraw_organization": {
+        "POST":                   "login    404      403      403     403     403      changed",
+    },
+    # --- News, notifications, email, organizations ------------------------------------------
+    "announcements.index": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+    },
+    "announcements.show": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "GET draft":              "404      404      404      404     404     404      ok",
+    },
+    "announcements.manage": {
+        "GET":                    "login    403      403      403     403     403      ok",
+    },
+    "announcements.new": {
+        "GET":                    "login    403      403      403     403     403      ok",
+        "POST":                   "login    403      403      403     403     403      invalid",
+    },
+    "announcements.edit": {
+        "GET":                    "login    403      403      403     403     403      ok",
+        # Left-out fields keep their values, but an absent checkbox means "not published".
+        "POST":                   "login    403      403      403     403     403      changed",
+        "POST blank_title":       "login    403      403      403     403     403      invalid",
+    },
+    "announcements.delete": {
+        "POST":                   "login    403      403      403     403     403      changed",
+    },
+    "notifications.index": {
+        "GET":                    "login    ok       ok       ok      ok      ok       ok",
+    },
+    "notifications.mark_read": {
+        # Only the member has an unread notification.
+        "POST":                   "login    redirect redirect changed redirect redirect redirect",
+    },
+    "mail.outbox": {
+        "GET":                    "login    403      403      403     403     403      ok",
+    },
+    "organizations.index": {
+        "GET":                    "login    403      403      403     403     403      ok",
+    },
+    "organizations.new": {
+        "GET":                    "login    403      403      403     403     403      ok",
+        "POST":                   "login    403      403      403     403     403      invalid",
+    },
+    "organizations.edit": {
+        "GET":                    "login    403      403      403     403     403      ok",
+        "POST blank_name":        "login    403      403      403     403     403      invalid",
+    },
+    # --- Forums -----------------------------------------------------------------------------
+    # Default objects: the community's General category; a topic Arizona's member started, with
+    # Georgia's reply (the default post), the member's own reply ("own_post") and a reply of
+    # Georgia's that the facilitator hid ("hidden_post"); Georgia's open flag on the topic.
+    # A visitor's post that carries text comes back with it (401) instead of going to sign-in.
+    "forums.index": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+        "GET private":            "login    404      404      ok      404     ok       ok",
+    },
+    "forums.search": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+    },
+    "forums.category": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        # The category belongs to another community than the address says.
+        "GET other_state":        "login    404      404      404     404     404      404",
+    },
+    "forums.new_topic": {
+        "GET":                    "login    404      403      ok      ok      ok       ok",
+        "POST":                   "401      404      403      changed changed changed  changed",
+        "POST empty":             "login    404      403      invalid invalid invalid  invalid",
+    },
+    "forums.topic": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      404",
+    },
+    "forums.reply": {
+        "POST":                   "401      404      403      changed changed changed  changed",
+        "POST empty":             "login    404      403      invalid invalid invalid  invalid",
+    },
+    "forums.mark_read": {
+        # Arizona's member has read up to their own reply, the last post they can see.
+        "POST":                   "login    404      changed  redirect changed changed  changed",
+    },
+    "forums.first_unread": {
+        "GET":                    "login    404      redirect redirect redirect redirect redirect",
+    },
+    "forums.post_link": {
+        "GET":                    "login    404      redirect redirect redirect redirect redirect",
+        "GET hidden_post":        "login    404      404      404     404     redirect redirect",
+    },
+    "forums.post_fragment": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        "GET hidden_post":        "login    404      404      404     404     ok       ok",
+    },
+    "forums.post_history": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+    },
+    "forums.edit_post": {
+        "GET":                    "login    404      403      403     403     403      403",
+        "GET own_post":           "login    404      403      ok      403     403      403",
+        "POST":                   "401      404      403      403     403     403      403",
+        "POST own_post":          "401      404      403      changed 403     403      403",
+    },
+    "forums.delete_post": {
+        "POST":                   "login    404      403      403     403     403      403",
+        "POST own_post":          "login    404      403      changed 403     403      403",
+    },
+    "forums.answer": {
+        # The topic's author (Arizona's member) or a moderator marks the answer.
+        "POST":                   "login    404      403      changed 403     changed  changed",
+    },
+    "forums.react": {
+        "POST":                   "login    404      403      changed changed changed  changed",
+        "POST hidden_post":       "login    404      403      404     404     403      403",
+    },
+    "forums.flag_post": {
+        "GET":                    "login    404      403      ok      ok      ok       ok",
+        "POST":                   "login    404      403      changed changed changed  changed",
+    },
+    "forums.watch_topic": {
+        "POST":                   "login    404      changed  changed changed changed  changed",
+    },
+    "forums.watch_category": {
+        "POST":                   "login    404      changed  changed changed changed  changed",
+    },
+    "forums.preview": {
+        "POST":                   "login    404      403      ok      ok      ok       ok",
+    },
+    "forums.people": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+    },
+    "forums.save_draft": {
+        # The editor sends JSON; form data names no draft, so it is refused as invalid.
+        "POST":                   "login    404      403      invalid invalid invalid  invalid",
+    },
+    "forums.moderate_topic": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "forums.move_topic": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "forums.hide_post": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "forums.restore_post": {
+        # Georgia's reply isn't hidden: the facilitators are told so, nothing changes.
+        "POST":                   "login    404      403      403     403     redirect redirect",
+        "POST hidden_post":       "login    404      403      403     403     changed  changed",
+    },
+    "forums.flags": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+    },
+    "forums.dismiss_flag": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "forums.moderation_log": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+    },
+    "forums.categories": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "forums.edit_category": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "forums.move_category": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "forums.archive_category": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "activity.index": {
+        "GET":                    "login    ok       ok       ok      ok      ok       ok",
+    },
+}
+
+# Socket.IO handlers, keyed "namespace event". connect: connected or refused; other events:
+# the acknowledgement's ok (True: "ok", False: "error"), or "refused" when the connection was.
+EVENT_EXPECTATIONS: dict[str, str] = {
+    #                              anonymous outsider observer member  sme     facilit. staff
+    "/live connect":              "refused  connected connected connected connected connected connected",  # noqa: E501
+    "/live watch_topic":          "refused  error    ok       ok      ok      ok       ok",
+    "/live watch_forum":          "refused  error    ok       ok      ok      ok       ok",
+}
+
+
+# --- The world they live in -----------------------------------------------------------------
+
+@dataclass
+class World:
+    people: dict[str, User | None]
+    communities: dict[str, Community]
+    memberships: dict[str, Membership]
+    interest: Interest
+    invitations: dict[str, Invitation]
+    announcements: dict[str, Announcement]
+    colleague: User
+    network: factories.Network
+    tokens: dict[str, str] = field(default_factory=dict)
+    forum: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest) -> World:
+    return build_world(request)
+
+
+def build_world(request: pytest.FixtureRequest) -> World:
+    """The fixtures of tests/conftest.py, and a few more objects to ask about."""
+    fixture = request.getfixturevalue
+    network, community, recruiting_community = (fixture("network"), fixture("community"),
+                                                 fixture("recruiting_community"))
+    staff, facilitator, sme, member, other_member, observer, outsider = (
+        fixture(name) for name in ("staff", "facilitator", "sme", "member", "other_member",
+                                   "observer", "outsider"))
+    other_state = factories.make_community(network, participants=["OR"], slug="oregon-p2p")
+    private = factories.make_community(network, participants=["AZ", "GA"], slug="private-p2p")
+    private.is_public = False
+    factories.add_to(private, member, "member")
+    factories.add_to(private, facilitator, "facilitator")
+    colleague = factories.make_user(network.seas["AZ"], "az.colleague@example.org")
+    oregon = factories.make_user(network.seas["OR"], "or.member@example.org")
+    interest = Interest(community=recruiting_community, organization=network.seas["OR"],
+                        contact=oregon, problem_of_practice="Our plans ignore our data.")
+    invitations = {
+        "community": Invitation(email="invited@azed.gov", name="Invited", invited_by=facilitator,
+                                organization=network.seas["AZ"], community=community,
+                                community_role="member"),
+        "network": Invitation(email="colleague@ssn.org", name="Colleague", invited_by=staff,
+                              organization=network.partner),
+    }
+    announcements = {
+        "published": Announcement(title="Welcome", body="Hello.", body_html="<p>Hello.</p>",
+                                  author=staff, published_at=utcnow()),
+        "draft": Announcement(title="Draft", body="Soon.", body_html="<p>Soon.</p>",
+                              author=staff),
+    }
+    db.session.add_all([interest, *invitations.values(), *announcements.values(),
+                        Notification(user_id=member.id, message="Welcome.", link="/")])
+    db.session.commit()
+    people = {"anonymous": None, "outsider": outsider, "observer": observer, "member": member,
+              "sme": sme, "facilitator": facilitator, "staff": staff}
+    memberships = {m.user_id: m for m in db.session.scalars(
+        db.select(Membership).where(Membership.community_id == community.id))}
+    return World(
+        people=people,
+        communities={"community": community, "recruiting": recruiting_community,
+                     "other_state": other_state, "private": private},
+        memberships={"ga": memberships[other_member.id], **{
+            role: memberships[person.id] for role, person in people.items()
+            if person is not None and person.id in memberships}},
+        interest=interest, invitations=invitations, announcements=announcements,
+        colleague=colleague, network=network,
+        tokens={"invitation": invitation_token(invitations["community"]),
+                "reset": reset_token(member)},
+        forum=build_forum(community, member, other_member, facilitator),
+    )
+
+
+def build_forum(community: Community, member: User, georgian: User,
+                facilitator: User) -> dict[str, int]:
+    """A topic by Arizona's member with replies, one of them hidden, and an open flag."""
+    from workspace.forums import service as forums  # noqa: PLC0415
+
+    before = db.session.scalar(db.select(db.func.max(Notification.id))) or 0
+    general = forums.add_default_categories(community)[0]
+    topic = forums.start_topic(member, general, title="Monitoring CSI schools", body="How often?")
+    opening = db.session.scalar(db.select(Post).where(Post.topic_id == topic.id))
+    reply = forums.reply(georgian, topic, body="Monthly, with principals.")
+    own = forums.reply(member, topic, body="Thank you!")
+    hidden = forums.reply(georgian, topic, body="A student's full name")
+    forums.hide_post(facilitator, hidden, reason="Names a student")
+    flag = forums.flag_post(georgian, opening, reason="Off topic")
+    # Writing told people about it; those notifications would change other routes' answers.
+    db.session.execute(db.delete(Notification).where(Notification.id > before))
+    db.session.commit()
+    return {"category": general.id, "topic": topic.id, "post": reply.id, "own_post": own.id,
+            "hidden_post": hidden.id, "flag": flag.id}
+
+
+Provider = Callable[[World, str], Any]  # (world, role) -> value
+
+# How each URL argument is filled by default. A new argument name fails the test until it is
+# added here.
+ARGUMENTS: dict[str, Provider] = {
+    "slug": lambda w, role: w.communities["community"].slug,
+    "membership_id": lambda w, role: w.memberships["ga"].id,
+    "interest_id": lambda w, role: w.interest.id,
+    "invitation_id": lambda w, role: w.invitations["community"].id,
+    "user_id": lambda w, role: w.people["member"].id,
+    "announcement_id": lambda w, role: w.announcements["published"].id,
+    "organization_id": lambda w, role: w.network.seas["AZ"].id,
+    "category_id": lambda w, role: w.forum["category"],
+    "topic_id": lambda w, role: w.forum["topic"],
+    "post_id": lambda w, role: w.forum["post"],
+    "flag_id": lambda w, role: w.forum["flag"],
+}
+# Arguments whose meaning depends on the endpoint.
+ENDPOINT_ARGUMENTS: dict[str, dict[str, Provider]] = {
+    "auth.accept_invitation": {"token": lambda w, role: w.tokens["invitation"]},
+    "auth.reset_password": {"token": lambda w, role: w.tokens["reset"]},
+}
+
+
+def _slug(name: str) -> Provider:
+    return lambda w, role: w.communities[name].slug
+
+
+def _own_membership(w: World, role: str) -> int:
+    membership = w.memberships.get(role)
+    return membership.id if membership is not None else 0
+
+
+def _community_id(name: str) -> Provider:
+    return lambda w, role: w.communities[name].id
+
+
+@dataclass
+class Case:
+    arguments: dict[str, Provider] = field(default_factory=dict)
+    query: dict[str, Provider] = field(default_factory=dict)
+    data: dict[str, Provider] | None = None  # None: the endpoint's DATA
+
+
+CASES: dict[str, Case] = {
+    "": Case(),
+    "recruiting": Case(arguments={"slug": _slug("recruiting")}),
+    "other_state": Case(arguments={"slug": _slug("other_state")}),
+    "private": Case(arguments={"slug": _slug("private")}),
+    "missing": Case(arguments={"slug": lambda w, role: "no-such-community"}),
+    "own": Case(arguments={"membership_id": _own_membership}),
+    "draft": Case(arguments={"announcement_id": lambda w, role: w.announcements["draft"].id}),
+    "network": Case(arguments={"invitation_id": lambda w, role: w.invitations["network"].id}),
+    "forged": Case(arguments={"token": lambda w, role: "eyJmb3JnZWQiOjF9.forged.signature"}),
+    "empty": Case(data={}),
+    "valid": Case(),  # the same address, with data that passes validation (CASE_DATA)
+    "blank_name": Case(data={"name": lambda w, role: ""}),
+    "blank_title": Case(data={"title": lambda w, role: ""}),
+    "other_state_member": Case(arguments={"slug": _slug("other_state")}),
+    "for_community": Case(query={"community": _community_id("community")}),
+    "for_other_state": Case(query={"community": _community_id("other_state")}),
+    "own_post": Case(arguments={"post_id": lambda w, role: w.forum["own_post"]}),
+    "hidden_post": Case(arguments={"post_id": lambda w, role: w.forum["hidden_post"]}),
+}
+
+# Minimal form data a POST sends (CASES may replace it); everything else is sent empty.
+DATA: dict[str, dict[str, Provider]] = {
+    "auth.new_invitation": {
+        "email": lambda w, role: "new.person@azed.gov",
+        "organization_id": lambda w, role: w.network.seas["AZ"].id,
+        "community_id": _community_id("community"), "role": lambda w, role: "member"},
+    "communities.add_member": {"user_id": lambda w, role: w.colleague.id,
+                               "role": lambda w, role: "member"},
+    "communities.express_interest": {
+        "problem_of_practice": lambda w, role: "Our improvement plans ignore our own data."},
+    "communities.decide_interest": {"decision": lambda w, role: "accepted"},
+    "communities.add_organization": {"organization_id": lambda w, role: w.network.seas["OR"].id,
+                                     "role": lambda w, role: "participant"},
+    "forums.new_topic": {"category_id": lambda w, role: w.forum["category"],
+                         "title": lambda w, role: "Family engagement",
+                         "body": lambda w, role: "What worked for you?",
+                         "nonce": lambda w, role: f"matrix-topic-{role}"},
+    "forums.reply": {"body": lambda w, role: "Same here.",
+                     "nonce": lambda w, role: f"matrix-reply-{role}"},
+    "forums.edit_post": {"body": lambda w, role: "Edited text."},
+    "forums.react": {"kind": lambda w, role: "thanks"},
+    "forums.flag_post": {"reason": lambda w, role: "Shares a phone number"},
+    "forums.watch_topic": {"level": lambda w, role: "watching"},
+    "forums.watch_category": {"level": lambda w, role: "watching"},
+    "forums.moderate_topic": {"action": lambda w, role: "pin"},
+    "forums.move_topic": {"category_id": lambda w, role: w.forum["category"] + 1},
+    "forums.hide_post": {"reason": lambda w, role: "Names a student"},
+    "forums.categories": {"name": lambda w, role: "Action plans"},
+    "forums.edit_category": {"name": lambda w, role: "Introductions"},
+    "forums.move_category": {"direction": lambda w, role: "down"},
+}
+CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {
+    ("auth.sign_in", "valid"): {"email": lambda w, role: "az.member@example.org",
+                                "password": lambda w, role: factories.PASSWORD},
+    ("communities.edit", "valid"): {
+        "title": lambda w, role: "School Improvement P2P", "slug": _slug("community"),
+        "kind": lambda w, role: "p2p", "status": lambda w, role: "in_progress",
+        "summary": lambda w, role: "Sharper plans.", "is_public": lambda w, role: "y",
+        **{name: lambda w, role: "" for name in (
+            "timeframe", "starts_on", "ends_on", "description", "objectives",
+            "intended_outcomes", "session_topics", "topics", "recruiting_note", "capacity")}},
+    ("communities.add_member", "other_state"): {"user_id": lambda w, role: w.colleague.id,
+                                                "role": lambda w, role: "observer"},
+    ("auth.new_invitation", "other_state"): {
+        **DATA["auth.new_invitation"], "community_id": _community_id("other_state"),
+        "role": lambda w, role: "observer"},
+}
+
+
+# --- Asking ---------------------------------------------------------------------------------
+
+def database_state() -> str:
+    """A fingerprint of every row of every table."""
+    db.session.rollback()
+    digest = hashlib.sha256()
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            rows = connection.execute(table.select().order_by(*table.primary_key.columns))
+            for row in rows:
+                digest.update(repr((table.name, tuple(row))).encode())
+    return digest.hexdigest()
+
+
+def snapshot() -> dict[str, list[dict[str, Any]]]:
+    db.session.rollback()
+    with db.engine.connect() as connection:
+        return {table.name: [dict(row._mapping) for row in connection.execute(
+            table.select().order_by(*table.primary_key.columns))]
+            for table in db.metadata.sorted_tables}
+
+
+def restore(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Put every table back as it was (the objects in the session reload on next use)."""
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        for table in db.metadata.sorted_tables:
+            if rows[table.name]:
+                connection.execute(table.insert(), rows[table.name])
+    db.session.expire_all()
+
+
+def classify(response: Any, changed: bool) -> str:
+    status = response.status_code
+    if 300 <= status < 400:
+        if urlsplit(response.headers.get("Location", "")).path == "/sign-in":
+            return "login"
+        return "changed" if changed else "redirect"
+    if 200 <= status < 300:
+        return "changed" if changed else "ok"
+    if status in (400, 409, 422):
+        return "invalid"
+    return str(status)
+
+
+def parse_row(row: str) -> dict[str, str]:
+    words = row.split()
+    assert len(words) == len(ROLES), f"{row!r} needs one word per role: {ROLES}"
+    return dict(zip(ROLES, words, strict=True))
+
+
+def rules_by_endpoint(app: Flask) -> dict[str, Rule]:
+    return {rule.endpoint: rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+
+
+@functools.cache
+def _listing() -> tuple[list[str], list[str]]:
+    """Every endpoint and live event the app has, and every one the tables name."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "listing",
+                      "REDIS_URL": None})
+    return (sorted(set(rules_by_endpoint(app)) | set(EXPECTATIONS)),
+            sorted(set(_registered_events()) | set(EVENT_EXPECTATIONS)))
+
+
+def _registered_events() -> list[str]:
+    server = socketio.server
+    events = [f"{namespace} {event}" for namespace, handlers in server.handlers.items()
+              for event in handlers]
+    events += [f"{namespace} {name[3:]}" for namespace, handler in
+               server.namespace_handlers.items() for name in dir(handler)
+               if name.startswith("on_")]
+    return events
+
+
+@dataclass
+class Request:
+    endpoint: str
+    method: str
+    case: str
+    url: str
+    data: dict[str, Any]
+
+
+def build_request(app: Flask, world: World, rule: Rule, method: str, case_name: str,
+                  role: str) -> Request:
+    case = CASES.get(case_name)
+    assert case is not None, f"{rule.endpoint}: unknown case {case_name!r}; define it in CASES"
+    arguments = {}
+    for name in rule.arguments:
+        provider = (case.arguments.get(name)
+                    or ENDPOINT_ARGUMENTS.get(rule.endpoint, {}).get(name)
+                    or ARGUMENTS.get(name))
+        assert provider is not None, (
+            f"{rule.endpoint} takes <{name}>, which the matrix can't fill yet: add a value for "
+            f"'{name}' to ARGUMENTS (or ENDPOINT_ARGUMENTS) in {__file__}")
+        arguments[name] = provider(world, role)
+    query = {name: provider(world, role) for name, provider in case.query.items()}
+    with app.test_request_context():
+        url = url_for(rule.endpoint, **arguments, **query)
+    data_providers = CASE_DATA.get((rule.endpoint, case_name))
+    if data_providers is None:
+        data_providers = case.data if case.data is not None else DATA.get(rule.endpoint, {})
+    data = {name: provider(world, role) for name, provider in data_providers.items()}
+    # Browsers always send something (at least the CSRF token). With no form data at all,
+    # Flask-WTF would fill forms from their objects instead, which no real request can do.
+    data.setdefault("_sent_by", "matrix")
+    return Request(rule.endpoint, method, case_name, url, data)
+
+
+def ask(client_as: Callable, world: World, request: Request, role: str,
+        before: dict[str, list[dict[str, Any]]], fingerprint: str) -> str:
+    """Send the request as this person; put the database back as `before` if it changed."""
+    client = client_as(world.people[role])
+    if request.method == "GET":
+        response = client.get(request.url)
+        return classify(response, changed=False)
+    response = client.open(request.url, method=request.method, data=request.data)
+    changed = database_state() != fingerprint
+    if changed:
+        restore(before)
+    outcome = classify(response, changed)
+    if changed and outcome not in OUTCOMES - {"login"}:
+        outcome += "+changed"  # refused, yet the database changed: always wrong
+    return outcome
+
+
+# --- The tests ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("endpoint", _listing()[0])
+def test_who_gets_in(endpoint, app, world, client_as):
+    rules = rules_by_endpoint(app)
+    assert endpoint in rules, (
+        f"EXPECTATIONS lists {endpoint!r}, which is no longer a route: remove it from "
+        f"tests/core/test_authorization_matrix.py")
+    rule = rules[endpoint]
+    assert endpoint in EXPECTATIONS, (
+        f"The route {endpoint!r} ({', '.join(sorted(rule.methods - {'HEAD', 'OPTIONS'}))} "
+        f"{rule.rule}) has no expectations. Decide who may use it and add it to EXPECTATIONS "
+        f"in tests/core/test_authorization_matrix.py (GET and POST rows, one word per person: "
+        f"{', '.join(ROLES)}).")
+    table = EXPECTATIONS[endpoint]
+    methods = {"GET", "POST"} & rule.methods
+    listed = {key.split()[0] for key in table}
+    assert methods <= listed, (f"{endpoint} accepts {sorted(methods - listed)} too: add rows "
+                               f"for them to EXPECTATIONS")
+    assert listed <= methods, f"{endpoint} does not accept {sorted(listed - methods)}"
+
+    before, fingerprint = snapshot(), database_state()
+    wrong = []
+    for key, row in table.items():
+        method, _, case_name = key.partition(" ")
+        for role, expected in parse_row(row).items():
+            request = build_request(app, world, rule, method, case_name, role)
+            actual = ask(client_as, world, request, role, before, fingerprint)
+            if actual != expected:
+                wrong.append(f"  {method} {request.url} as {role}: expected {expected}, got "
+                             f"{actual}")
+
+    # Methods the rule does not take: 405 for everyone, unless another rule answers there.
+    adapter = app.url_map.bind("localhost")
+    for method in sorted({"GET", "POST"} - rule.methods):
+        request = build_request(app, world, rule, "GET", "", "staff")
+        try:
+            adapter.match(urlsplit(request.url).path, method=method)
+        except MethodNotAllowed:
+            pass
+        except NotFound:
+            continue
+        else:
+            continue  # another rule serves this method at the same address
+        for role in ROLES:
+            actual = ask(client_as, world, Request(endpoint, method, "", request.url, {}),
+                         role, before, fingerprint)
+            if actual != "405":
+                wrong.append(f"  {method} {request.url} as {role}: expected 405, got {actual}")
+    assert not wrong, f"{endpoint} answers differently than expected:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("event", _listing()[1])
+def test_who_may_use_each_live_event(event, app, world, client_as):
+    registered = _registered_events()
+    assert event in registered, (f"EVENT_EXPECTATIONS lists {event!r}, which no handler serves "
+                                 "any more: remove it")
+    assert event in EVENT_EXPECTATIONS, (
+        f"The Socket.IO handler {event!r} has no expectations. Decide who may use it and add it "
+        f"to EVENT_EXPECTATIONS (and its payload to EVENT_PAYLOADS) in {__file__}")
+    namespace, name = event.split(" ", 1)
+    wrong = []
+    before, fingerprint = snapshot(), database_state()
+    for role, expected in parse_row(EVENT_EXPECTATIONS[event]).items():
+        http = client_as(world.people[role])
+        # Socket.IO handlers run in the test's app context: start each person with an empty
+        # `g`, or the previous person's login would carry over (as WorkspaceTestClient does).
+        g.__dict__.clear()
+        live = socketio.test_client(app, namespace=namespace, flask_test_client=http)
+        try:
+            connected = live.is_connected(namespace)
+            if name == "connect":
+                actual = "connected" if connected else "refused"
+            elif not connected:
+                actual = "refused"
+            else:
+                payload = EVENT_PAYLOADS.get(event)
+                assert payload is not None, f"add a payload for {event!r} to EVENT_PAYLOADS"
+                g.__dict__.clear()
+                ack = live.emit(name, payload(world, role), namespace=namespace, callback=True)
+                actual = "ok" if isinstance(ack, dict) and ack.get("ok") else "error"
+        finally:
+            if live.is_connected(namespace):
+                live.disconnect(namespace=namespace)
+        if database_state() != fingerprint:
+            restore(before)
+        if actual != expected:
+            wrong.append(f"  {event} as {role}: expected {expected}, got {actual}")
+    assert not wrong, "\n".join(wrong)
+
+
+EVENT_PAYLOADS: dict[str, Provider] = {
+    "/live watch_topic": lambda w, role: {"topic_id": w.forum["topic"]},
+    "/live watch_forum": lambda w, role: {"community_id": w.communities["community"].id},
+}
