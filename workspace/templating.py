@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
@@ -15,18 +16,28 @@ DEFAULT_TIME_ZONE = "America/New_York"
 LOCAL_TIME_FORMAT = "%B %-d, %Y %-I:%M %p %Z"
 
 
-def reader_time_zone() -> ZoneInfo:
-    name = DEFAULT_TIME_ZONE
-    if current_user and current_user.is_authenticated:
-        name = getattr(current_user, "time_zone", None) or DEFAULT_TIME_ZONE
+@lru_cache(maxsize=64)
+def _time_zone(name: str) -> ZoneInfo:
+    # A page of posts formats dozens of times, so each zone is built once. Keyed by the zone's
+    # name only (bounded, and holding nothing about any person).
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
+def reader_time_zone() -> ZoneInfo:
+    user = current_user._get_current_object()  # None outside a request
+    name = DEFAULT_TIME_ZONE
+    if user is not None and user.is_authenticated:
+        name = getattr(user, "time_zone", None) or DEFAULT_TIME_ZONE
+    return _time_zone(name)
+
+
 def _strftime(moment: date, fmt: str) -> str:
     # "%-d" (no leading zero) is a glibc extension; expand it here so every platform agrees.
+    if "%-" not in fmt:
+        return moment.strftime(fmt)
     unpadded = {"%-d": str(moment.day), "%-m": str(moment.month)}
     if isinstance(moment, datetime):
         unpadded |= {"%-I": str(moment.hour % 12 or 12), "%-H": str(moment.hour),

@@ -448,6 +448,21 @@ def test_a_forum_without_categories_gets_the_starting_set_from_a_facilitator(
     assert len(service.categories_of(community)) == 4
 
 
+def test_topic_list_links_match_the_routes(app, client_as, member, other_member, topic,
+                                          general, community):
+    # The topic list builds its links from one prefix per community (for speed).
+    from flask import url_for
+
+    service.mark_read(member, topic, through_post_id=service.newest_visible_post_id(member, topic))
+    service.reply(other_member, topic, body="Monthly.")
+    page = client_as(member).get(url(community, f"/categories/{general.id}")).get_data(
+        as_text=True)
+    with app.test_request_context():
+        ids = {"slug": community.slug, "topic_id": topic.id}
+        assert f'href="{url_for("forums.topic", **ids)}"' in page
+        assert f'href="{url_for("forums.first_unread", **ids)}"' in page
+
+
 def test_post_links_match_the_routes(app, client_as, member, other_member, facilitator, topic,
                                      community):
     # _post.html builds its links from shared prefixes (for speed): they must stay the routes.

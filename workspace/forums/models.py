@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.database import created, enum_type, intpk, utcnow
@@ -46,6 +46,10 @@ class ForumCategory(db.Model):
 
 class Topic(db.Model):
     __tablename__ = "forum_topics"
+    # A category's topic list (pinned first, then latest activity): walked in order and stopped
+    # after a page, instead of joining and sorting every topic in the category.
+    __table_args__ = (Index("ix_forum_topics_category_listing", "category_id", "is_pinned",
+                            "last_posted_at", "id"),)
 
     id: Mapped[intpk]
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)

@@ -519,8 +519,23 @@ def _reactions(viewer: policy.Person, post_ids: list[int]) -> dict[int, list[Rea
     return {post_id: list(kinds.values()) for post_id, kinds in counts.items()}
 
 
+@dataclass(frozen=True)
+class _TopicRights:
+    """What the viewer may do with the topic itself: the same for each of its posts."""
+
+    may_reply: bool
+    may_mark_answer: bool
+
+
+def _topic_rights(viewer: policy.Person, topic: Topic,
+                  standing: policy.ForumStanding) -> _TopicRights:
+    return _TopicRights(may_reply=policy.may_reply(viewer, topic, standing),
+                        may_mark_answer=policy.may_mark_answer(viewer, topic, standing))
+
+
 def _post_view(viewer: policy.Person, post: Post, number: int, reactions: list[ReactionSummary],
-               last_read: int | None, standing: policy.ForumStanding) -> PostView:
+               last_read: int | None, standing: policy.ForumStanding,
+               rights: _TopicRights) -> PostView:
     topic = post.topic
     quote, unavailable = None, False
     if post.quoted_post_id is not None:
@@ -538,9 +553,8 @@ def _post_view(viewer: policy.Person, post: Post, number: int, reactions: list[R
         may_delete=policy.may_delete_post(viewer, post, standing),
         may_react=policy.may_react(viewer, post, standing),
         may_flag=policy.may_flag(viewer, post, standing),
-        may_quote=post.is_visible and policy.may_reply(viewer, topic, standing),
-        may_answer=(not post.is_opening and post.is_visible
-                    and policy.may_mark_answer(viewer, topic, standing)),
+        may_quote=post.is_visible and rights.may_reply,
+        may_answer=not post.is_opening and post.is_visible and rights.may_mark_answer,
         may_moderate=standing.moderates, is_own=is_own)
 
 
@@ -587,12 +601,13 @@ def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None) -> Topi
                              error_out=False)
     posts: list[Post] = list(pagination.items)
     standing = policy.forum_standing(viewer, community)
-    may_reply = policy.may_reply(viewer, topic, standing)
-    state = _reader_state(viewer, topic, with_draft=may_reply)
+    rights = _topic_rights(viewer, topic, standing)
+    state = _reader_state(viewer, topic, with_draft=rights.may_reply)
     last_read = state.last_read
     reactions = _reactions(viewer, [post.id for post in posts])
     offset = (pagination.page - 1) * PER_PAGE
-    views = [_post_view(viewer, post, offset + index + 1, reactions[post.id], last_read, standing)
+    views = [_post_view(viewer, post, offset + index + 1, reactions[post.id], last_read, standing,
+                        rights)
              for index, post in enumerate(posts)]
     answer = None
     if topic.answer_post_id is not None:
@@ -604,8 +619,8 @@ def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None) -> Topi
         topic=topic, pagination=pagination, posts=views, last_read_post_id=last_read,
         watch=state.topic_level or WatchLevel.NORMAL,
         category_watched=state.category_level is WatchLevel.WATCHING, answer=answer,
-        may_reply=may_reply, may_moderate=standing.moderates,
-        may_mark_answer=policy.may_mark_answer(viewer, topic, standing), draft=state.draft)
+        may_reply=rights.may_reply, may_moderate=standing.moderates,
+        may_mark_answer=rights.may_mark_answer, draft=state.draft)
 
 
 def post_view(viewer: policy.Person, post: Post) -> PostView:
@@ -614,7 +629,7 @@ def post_view(viewer: policy.Person, post: Post) -> PostView:
     last_read = _reader_state(viewer, post.topic).last_read
     standing = policy.forum_standing(viewer, post.topic.community)
     return _post_view(viewer, post, number, _reactions(viewer, [post.id])[post.id], last_read,
-                      standing)
+                      standing, _topic_rights(viewer, post.topic, standing))
 
 
 def page_of(viewer: policy.Person, post: Post) -> int:
