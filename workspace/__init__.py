@@ -71,12 +71,10 @@ def register_blueprints(app: Flask) -> None:
     from workspace.announcements.routes import bp as announcements_bp
     from workspace.auth.routes import bp as auth_bp
     from workspace.communities.routes import bp as communities_bp
-    from workspace.forums import events as forum_events  # noqa: F401 - Socket.IO handlers
     from workspace.forums.routes import activity_bp
     from workspace.forums.routes import bp as forums_bp
     from workspace.home.routes import bp as home_bp
     from workspace.mail.routes import bp as mail_bp
-    from workspace.notifications import events  # noqa: F401 - registers Socket.IO handlers
     from workspace.notifications.routes import bp as notifications_bp
     from workspace.organizations.routes import bp as organizations_bp
 

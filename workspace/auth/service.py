@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from workspace import errors, policy
 from workspace.auth.models import Invitation, User
 from workspace.communities.models import Community, CommunityRole, Membership
+from workspace.communities.service import add_member, check_role_fits_organization
 from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.mail.service import deliver_pending, queue_email
@@ -165,11 +166,9 @@ def invite(inviter: User, *, email: str, name: str, organization: Organization,
     if existing is not None:
         if community is None:
             raise errors.Invalid("That person already has an account.", field="email")
-        from workspace.communities.service import add_member  # noqa: PLC0415 - feature cycle
-
         return add_member(inviter, community, existing, role=role or CommunityRole.MEMBER)
     if community is not None and role is not None:
-        _check_role_fits_organization(community, organization, role)
+        check_role_fits_organization(community, organization, role)
     pending = db.session.scalar(select(Invitation).where(
         Invitation.email == address, Invitation.accepted_at.is_(None),
         Invitation.revoked_at.is_(None)))
@@ -186,17 +185,6 @@ def invite(inviter: User, *, email: str, name: str, organization: Organization,
     db.session.commit()
     deliver_pending([email_message])
     return invitation
-
-
-def _check_role_fits_organization(community: Community, organization: Organization,
-                                  role: CommunityRole) -> None:
-    from workspace.communities.service import participating_organization_ids  # noqa: PLC0415
-
-    if role.needs_participating_organization and (
-            organization.id not in participating_organization_ids(community)):
-        raise errors.Invalid(f"{organization.name} doesn't participate in this community, so its "
-                             "people can join only as facilitator, SME or observer.",
-                             field="role")
 
 
 def _invitation_text(invitation: Invitation) -> str:

@@ -135,10 +135,10 @@ def communities_of(viewer: policy.Person) -> list[Community]:
     """The communities a signed-in person currently belongs to."""
     if not viewer.is_authenticated:
         return []
-    communities = db.session.scalars(select(Community).join(Membership).where(
-        Membership.user_id == viewer.id, Community.status != CommunityStatus.ARCHIVED)
-        .order_by(Community.title))
-    return [c for c in communities if policy.role_in(viewer, c) is not None]
+    return list(db.session.scalars(select(Community).join(Membership).where(
+        Membership.user_id == viewer.id, Community.status != CommunityStatus.ARCHIVED,
+        Community.id.in_(policy.readable_community_ids(viewer)))
+        .order_by(Community.title)))
 
 
 def community_or_none(community_id: int | None) -> Community | None:
@@ -234,15 +234,22 @@ def overview(viewer: policy.Person, community: Community) -> CommunityOverview:
 def member_directory(viewer: policy.Person, community: Community) -> list[Membership]:
     """People with access to the community now, for its members-only directory."""
     policy.authorize(viewer, Action.READ, community)
-    participating = participating_organization_ids(community)
     memberships = db.session.scalars(
-        select(Membership).where(Membership.community_id == community.id)
+        select(Membership).where(Membership.community_id == community.id,
+                                 Membership.user_id.in_(policy.reader_ids(community)))
         .options(joinedload(Membership.user).joinedload(User.organization)))
     role_order = list(CommunityRole)
-    active = [m for m in memberships
-              if not m.role.needs_participating_organization
-              or m.user.organization_id in participating]
-    return sorted(active, key=lambda m: (role_order.index(m.role), m.user.name.lower()))
+    return sorted(memberships, key=lambda m: (role_order.index(m.role), m.user.name.lower()))
+
+
+def check_role_fits_organization(community: Community, organization: Organization,
+                                 role: CommunityRole) -> None:
+    """Members need a participating agency; other roles are invited individually."""
+    if role.needs_participating_organization and (
+            organization.id not in participating_organization_ids(community)):
+        raise errors.Invalid(f"{organization.name} doesn't participate in this community, so "
+                             "its people can join only as facilitator, SME or observer.",
+                             field="role")
 
 
 def people_to_add(actor: User, community: Community) -> list[User]:
@@ -279,11 +286,7 @@ def add_member(actor: User, community: Community, person: User, *,
         raise errors.Forbidden("You can add people from your own agency only.")
     if role is not CommunityRole.MEMBER and not policy.can(actor, Action.MANAGE, community):
         raise errors.Forbidden("Only facilitators and network staff can give that role.")
-    if role.needs_participating_organization and (
-            person.organization_id not in participating_organization_ids(community)):
-        raise errors.Invalid(f"{person.organization.name} doesn't participate in this community, "
-                             "so its people can join only as facilitator, SME or observer.",
-                             field="role")
+    check_role_fits_organization(community, person.organization, role)
     membership = db.session.scalar(select(Membership).where(
         Membership.community_id == community.id, Membership.user_id == person.id))
     if membership is None:
