@@ -50,7 +50,7 @@ lock: $(VENV)/.installed
 lint: install
 	$(BIN)/ruff check .
 
-# Forum speed against a bare Flask floor (wrk from Debian; loads 127.0.0.1 only, ~40 s).
+# Forum speed against a bare Flask floor (wrk from Debian; loads 127.0.0.1 only, about 2 minutes).
 bench-forums: install assets
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \

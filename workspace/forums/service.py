@@ -11,7 +11,7 @@ from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, raiseload
+from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from workspace import errors, policy, realtime
 from workspace.auth.models import User
@@ -37,6 +37,7 @@ from workspace.forums.models import (
 )
 from workspace.notifications.models import Notification
 from workspace.notifications.service import announce, notify
+from workspace.organizations.models import Organization
 from workspace.policy import Action
 from workspace.text import render_markdown
 
@@ -491,12 +492,30 @@ class TopicPage:
         return max((view.post.id for view in self.posts), default=0)
 
 
+# A topic page shows 25 posts with their authors and quotes: load only the columns it shows
+# (not the Markdown source, nor the authors' emails and password hashes), and fail loudly if a
+# template reaches for another.
+_SHOWN_AUTHOR = load_only(User.id, User.name, User.organization_id, raiseload=True)
+_POST_PAGE_OPTIONS = (
+    load_only(Post.id, Post.topic_id, Post.author_id, Post.is_opening, Post.body_html,
+              Post.quoted_post_id, Post.client_nonce, Post.created_at, Post.edited_at,
+              Post.hidden_at, Post.hidden_reason, Post.deleted_at, raiseload=True),
+    joinedload(Post.author).options(
+        _SHOWN_AUTHOR,
+        joinedload(User.organization).load_only(Organization.id, Organization.name,
+                                                raiseload=True)),
+    joinedload(Post.quoted_post).options(
+        load_only(Post.id, Post.topic_id, Post.author_id, Post.body_html, Post.hidden_at,
+                  Post.deleted_at, raiseload=True),
+        joinedload(Post.author).options(_SHOWN_AUTHOR)),
+    NO_LAZY_SQL,
+)
+
+
 def _posts_stmt(viewer: policy.Person, topic: Topic):  # noqa: ANN202 - a Select of Post
     return (select(Post).where(Post.topic_id == topic.id,
                                *_post_visibility(viewer, topic.community))
-            .options(joinedload(Post.author).joinedload(User.organization),
-                     joinedload(Post.quoted_post).joinedload(Post.author), NO_LAZY_SQL)
-            .order_by(Post.id))
+            .options(*_POST_PAGE_OPTIONS).order_by(Post.id))
 
 
 def _visible_count(viewer: policy.Person, topic: Topic, *, before: int | None = None) -> int:
@@ -595,10 +614,12 @@ def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None) -> Topi
     number of queries however long the topic is."""
     community = topic.community
     policy.authorize(viewer, Action.READ, community)
+    total = _visible_count(viewer, topic)
     if page is None:
-        page = max(1, -(-_visible_count(viewer, topic) // PER_PAGE))
+        page = max(1, -(-total // PER_PAGE))
     pagination = db.paginate(_posts_stmt(viewer, topic), page=page, per_page=PER_PAGE,
-                             error_out=False)
+                             error_out=False, count=False)
+    pagination.total = total
     posts: list[Post] = list(pagination.items)
     standing = policy.forum_standing(viewer, community)
     rights = _topic_rights(viewer, topic, standing)
