@@ -172,3 +172,84 @@ def test_a_member_of_a_state_that_does_not_take_part_is_kept_out(person):
         assert page.get_by_role("button", name=re.compile(r"\bjoin\b", re.I)).count() == 0
         assert page.get_by_role("link", name="Member directory").count() == 0
     assert_accessible(texas)
+
+
+# --- (d) A forum discussion: a topic with a mention, a quoting reply that arrives live ----------
+
+def open_notifications(driver: Driver) -> None:
+    """Through the header, as on any page: the Menu button on narrow screens first."""
+    page = driver.page
+    menu = page.get_by_role("button", name="Menu", exact=True)
+    if menu.is_visible():
+        driver.operate(menu)
+    driver.navigate_by(page.get_by_role("link", name=re.compile(r"^Notifications")))
+
+
+def test_a_member_starts_a_discussion_and_a_colleague_replies_with_a_quote(person):
+    arizona = person()
+    arizona.sign_in("az.member@example.org")
+    arizona.goto(f"/communities/{SDI}")
+    page = arizona.page
+    arizona.navigate_by(page.get_by_role("link", name="Forum", exact=True))
+    arizona.navigate_by(page.get_by_role("link", name="Problems of practice").first)
+    arizona.navigate_by(page.get_by_role("link", name="Start a topic"))
+    title = "Checking on CSI plans in the middle of the year"
+    arizona.fill(page.get_by_label("Title"), title)
+
+    # Markdown, then "@jor" and a name chosen from the suggestions: arrows and Enter from the
+    # keyboard, a click with the mouse.
+    body = page.get_by_label("Your post")
+    arizona.fill(body, "We check **two** leading indicators each quarter. @jor")
+    suggestion = page.get_by_role("option", name=re.compile(r"^Jordan Ellis"))
+    expect(suggestion).to_be_visible()
+    expect(suggestion).to_have_attribute("aria-selected", "true")
+    if isinstance(arizona, KeyboardDriver):
+        page.keyboard.press("Enter")
+    else:
+        suggestion.click()
+    expect(body).to_have_value(re.compile(r"@ga\.member $"))
+    expect(page.locator("#live-announcer")).to_have_text("Jordan Ellis mentioned.")
+    page.keyboard.type("how does Georgia do it?")
+
+    arizona.operate(page.get_by_role("button", name="Preview"))
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview.locator("strong")).to_have_text("two")
+    if isinstance(arizona, KeyboardDriver):  # focus moves to the preview for a screen reader
+        expect(preview.get_by_role("heading", name="Preview")).to_be_focused()
+    arizona.navigate_by(page.get_by_role("button", name="Post topic"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    opening = page.locator("article.workspace-post").first
+    expect(opening).to_contain_text("each quarter. @ga.member how does Georgia do it?")
+
+    # Jordan hears of the mention and replies quoting Alex; Alex's open page gets the reply
+    # without reloading, and a screen reader hears it arrive.
+    georgia = person()
+    georgia.sign_in("ga.member@example.org")
+    open_notifications(georgia)
+    mention = georgia.page.get_by_role("link", name=re.compile(r"Alex Morales mentioned you"))
+    georgia.navigate_by(mention)
+    page = georgia.page
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    georgia.operate(page.get_by_role("link", name="Quote Alex Morales's topic"))
+    reply = page.get_by_label("Your reply")
+    expect(page.locator("[data-quoting]")).to_contain_text("Quoting Alex Morales's post")
+    if isinstance(georgia, KeyboardDriver):  # quoting puts the caret in the reply
+        expect(reply).to_be_focused()
+    answer = "Georgia looks at attendance and interim reading results every 90 days."
+    georgia.fill(reply, answer)
+    georgia.navigate_by(page.get_by_role("button", name="Post reply"))
+    posted = page.locator("article.workspace-post").filter(has_text=answer)
+    expect(posted.locator("blockquote")).to_contain_text("Alex Morales wrote")
+
+    page = arizona.page
+    arrived = page.locator("article.workspace-post").filter(has_text=answer)
+    expect(arrived).to_be_visible()
+    expect(page.locator("#live-announcer")).to_have_text("New reply from Jordan Ellis.")
+
+    # Alex thanks Jordan for the reply, without leaving the page.
+    thanks = arrived.get_by_role("button", name=re.compile(r"^Thanks"))
+    arizona.operate(thanks)
+    expect(arrived.get_by_role("button", name=re.compile(r"^Thanks"))).to_have_attribute(
+        "aria-pressed", "true")
+    expect(page.locator("#live-announcer")).to_have_text("Reaction added.")
+    assert_accessible(arizona, georgia)
