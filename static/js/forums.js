@@ -101,13 +101,15 @@
 
     // Restore this browser's copy if the form came back empty; offer it if the text differs.
     var backup = readBackup(backupKey);
+    var restored = false;
     if (backup && backup.body && backup.body !== textarea.value) {
       if (!textarea.value.trim() && draftKey) {
         textarea.value = backup.body;
         if (titleInput && !titleInput.value && backup.title) { titleInput.value = backup.title; }
         say("Restored the text this browser kept for you.");
+        restored = true;
       } else {
-        offerBackup(editor, textarea, titleInput, backup);
+        offerBackup(editor, textarea, titleInput, backup, function () { changed(); });
       }
     } else if (backup && backup.body === original) {
       writeBackup(backupKey, null);
@@ -132,12 +134,15 @@
     }
     textarea.addEventListener("input", changed);
     if (titleInput) { titleInput.addEventListener("input", changed); }
+    // Restored text now belongs to this form: copy it under this form's one-time value, or the
+    // old copy would outlive the post it became and come back on the next visit.
+    if (restored) { changed(); }
 
     setupPreview(editor, form, textarea);
     setupMentions(editor, textarea);
   }
 
-  function offerBackup(editor, textarea, titleInput, backup) {
+  function offerBackup(editor, textarea, titleInput, backup, used) {
     var note = document.createElement("div");
     note.className = "usa-alert usa-alert--info usa-alert--slim";
     var body = document.createElement("div");
@@ -154,6 +159,7 @@
       textarea.value = backup.body;
       if (titleInput && backup.title) { titleInput.value = backup.title; }
       note.remove();
+      used();
       textarea.focus();
       announce("The text this browser kept is back in the form.");
     });
