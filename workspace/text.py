@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Iterator
+from functools import partial
+from typing import Any
+
 import bleach
 import markdown
+from bleach.html5lib_shim import Filter
 from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset({
@@ -19,13 +25,70 @@ def _nofollow_external(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-def render_markdown(source: str) -> str:
-    """Markdown to HTML that templates may mark safe."""
+# "@handle" where a handle is an address's local part, or a whole address when two people
+# share one; not inside a word or an email address ("jo@ga.member" mentions no one).
+MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9._+-]*"
+                     r"(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)")
+
+
+def mention_handle(written: str) -> str:
+    """The handle a written mention names: "@GA.Member." is ga.member at the end of a sentence."""
+    return written.rstrip(".-_").lower()
+
+
+class _MentionFilter(Filter):
+    """Wraps mentions of known handles in a span, outside links and code. It runs after the
+    sanitizer, on text the sanitizer has already escaped into tokens, so it adds markup of its
+    own making only."""
+
+    SKIP = frozenset({"a", "code", "pre"})
+
+    def __init__(self, source: Any, handles: Collection[str]) -> None:
+        super().__init__(source)
+        self.handles = handles
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        inside = 0
+        for token in super().__iter__():
+            kind = token["type"]
+            if kind == "StartTag" and token["name"] in self.SKIP:
+                inside += 1
+            elif kind == "EndTag" and token["name"] in self.SKIP:
+                inside = max(0, inside - 1)
+            if kind == "Characters" and not inside:
+                yield from self._split(token["data"])
+            else:
+                yield token
+
+    def _split(self, text: str) -> Iterator[dict[str, Any]]:
+        position = 0
+        for match in MENTION.finditer(text):
+            handle = mention_handle(match.group(1))
+            if handle not in self.handles:
+                continue
+            end = match.start() + 1 + len(match.group(1).rstrip(".-_"))
+            if match.start() > position:
+                yield {"type": "Characters", "data": text[position:match.start()]}
+            yield {"type": "StartTag", "name": "span", "namespace": None,
+                   "data": {(None, "class"): "workspace-mention"}}
+            yield {"type": "Characters", "data": text[match.start():end]}
+            yield {"type": "EndTag", "name": "span", "namespace": None}
+            position = end
+        if position < len(text):
+            yield {"type": "Characters", "data": text[position:]}
+
+
+def render_markdown(source: str, *, mentions: Collection[str] = ()) -> str:
+    """Markdown to HTML that templates may mark safe. `mentions`: the handles of people who may
+    be mentioned here; "@handle" for each of them is marked up so readers see who was named."""
     html = markdown.markdown(source or "", extensions=["fenced_code", "sane_lists", "tables"],
                              output_format="html")
-    clean = bleach.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                         protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True)
-    return bleach.linkify(clean, callbacks=[_nofollow_external], skip_tags={"pre", "code"})
+    filters = [partial(_MentionFilter, handles=frozenset(mentions))] if mentions else []
+    cleaner = bleach.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                             protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True,
+                             filters=filters)
+    return bleach.linkify(cleaner.clean(html), callbacks=[_nofollow_external],
+                          skip_tags={"pre", "code"})
 
 
 def plain_paragraphs(source: str) -> Markup:

@@ -220,6 +220,7 @@ def test_a_member_starts_a_discussion_and_a_colleague_replies_with_a_quote(perso
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     opening = page.locator("article.workspace-post").first
     expect(opening).to_contain_text("each quarter. @ga.member how does Georgia do it?")
+    expect(opening.locator(".workspace-mention")).to_have_text("@ga.member")
 
     # Jordan hears of the mention and replies quoting Alex; Alex's open page gets the reply
     # without reloading, and a screen reader hears it arrive.

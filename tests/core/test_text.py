@@ -70,3 +70,28 @@ def test_bare_links_become_links_but_not_in_code():
 
 def test_raw_html_text_is_escaped_not_dropped_when_harmless():
     assert "&lt;3" in render_markdown("I <3 peer learning")
+
+
+def test_mentions_of_known_handles_are_marked_outside_links_and_code():
+    html = render_markdown("Hi @ga.member and @nobody. `@ga.member` [@ga.member](https://x.org) "
+                           "**@GA.Member.** jo@ga.member", mentions={"ga.member"})
+    assert html.count('<span class="workspace-mention">') == 2, html
+    assert '<span class="workspace-mention">@ga.member</span> and @nobody' in html
+    assert '<strong><span class="workspace-mention">@GA.Member</span>.</strong>' in html
+    assert "<code>@ga.member</code>" in html
+    assert ">@ga.member</a>" in html
+    assert html.endswith("jo@ga.member</p>")
+
+
+def test_a_mention_cannot_smuggle_markup():
+    html = render_markdown('@ga.member<script>alert(1)</script> <span class="workspace-mention">'
+                           "@x</span> @ga.member&lt;b&gt;", mentions={"ga.member"})
+    assert "<script" not in html and "@x</span>" not in html
+    assert '<span class="workspace-mention">@ga.member</span>&lt;b&gt;' in html
+
+
+@pytest.mark.parametrize("vector", XSS_VECTORS)
+def test_no_vector_leaves_script_behind_with_mentions_marked(vector):
+    html = render_markdown(f"@ga.member {vector} @ga.member", mentions={"ga.member"})
+    assert html == render_markdown(f"@ga.member {vector} @ga.member").replace(
+        "@ga.member", '<span class="workspace-mention">@ga.member</span>'), html

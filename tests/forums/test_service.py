@@ -308,6 +308,17 @@ def test_mentioned_people_of_the_community_are_notified(topic, member, other_mem
     assert notes_for(outsider) == []  # Texas can't read the community: no notification
 
 
+def test_mentions_of_the_communitys_people_stand_out_in_the_post(topic, member, other_member,
+                                                                  outsider, facilitator):
+    reply = service.reply(member, topic, body="@ga.member, and @tx.member who can't read this")
+    assert '<span class="workspace-mention">@ga.member</span>' in reply.body_html
+    assert "@tx.member" in reply.body_html and "mention\">@tx.member" not in reply.body_html
+    edited = service.edit_post(member, reply, body="Now @facilitator")
+    assert edited.body_html == '<p>Now <span class="workspace-mention">@facilitator</span></p>'
+    assert service.preview(member, topic.community, "@ga.member") == (
+        '<p><span class="workspace-mention">@ga.member</span></p>')
+
+
 def test_an_edit_notifies_only_newly_mentioned_people(topic, member, other_member, sme):
     first = posts_of(topic)[0]
     service.edit_post(member, first, body="Asking @ga.member")

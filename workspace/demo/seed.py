@@ -33,7 +33,7 @@ from workspace.forums.models import (
     TopicSubscription,
     WatchLevel,
 )
-from workspace.forums.service import add_default_categories
+from workspace.forums.service import add_default_categories, render_post_body
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.text import render_markdown
 
@@ -227,7 +227,8 @@ def _seed_topic(community: Community, category: ForumCategory, entry: dict[str, 
     for number, item in enumerate(items):
         quoted = posts[item["quotes"]] if "quotes" in item else None
         post = Post(topic=topic, author=people[item["author"]], is_opening=number == 0,
-                    body=item["body"].strip(), body_html=render_markdown(item["body"].strip()),
+                    body=item["body"].strip(),
+                    body_html=render_post_body(community, item["body"].strip()),
                     quoted_post=quoted, created_at=_as_time(item["at"]))
         db.session.add(post)
         db.session.flush()  # one at a time: ids follow the order people wrote in

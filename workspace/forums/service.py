@@ -39,7 +39,7 @@ from workspace.notifications.models import Notification
 from workspace.notifications.service import announce, notify
 from workspace.organizations.models import Organization
 from workspace.policy import Action
-from workspace.text import render_markdown
+from workspace.text import MENTION, mention_handle, render_markdown
 
 PER_PAGE = 25
 TITLE_MAX = 200
@@ -48,9 +48,6 @@ REASON_MAX = 500
 CATEGORY_NAME_MAX = 80
 NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 DRAFT_KEY = re.compile(r"^(topic|reply):([0-9]{1,12})$")
-# "@jordan.ellis", or a whole address when two people share the part before the "@".
-MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9._+-]*"
-                     r"(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)")
 
 # Templates must not run a query per row: anything not loaded up front raises, unless SQLAlchemy
 # can answer from the objects already in the session (a post's topic, the topic's community).
@@ -779,7 +776,7 @@ def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
     topic = Topic(community_id=community.id, category=category, author=author, title=title,
                   last_posted_at=now, last_poster=author, created_at=now)
     first = Post(topic=topic, author=author, is_opening=True, body=body,
-                 body_html=render_markdown(body), client_nonce=nonce, created_at=now)
+                 body_html=render_post_body(community, body), client_nonce=nonce, created_at=now)
     db.session.add_all([topic, first])
     try:
         db.session.flush()
@@ -820,8 +817,9 @@ def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = N
         raise errors.Invalid("You can quote only posts of this topic.", field="body")
     body = _clean_body(body)
     now = utcnow()
-    post = Post(topic=topic, author=author, body=body, body_html=render_markdown(body),
-                quoted_post=quoted_post, client_nonce=nonce, created_at=now)
+    post = Post(topic=topic, author=author, body=body,
+                body_html=render_post_body(topic.community, body), quoted_post=quoted_post,
+                client_nonce=nonce, created_at=now)
     db.session.add(post)
     try:
         db.session.flush()
@@ -860,7 +858,8 @@ def edit_post(editor: User, post: Post, *, body: str, title: str | None = None) 
                                 title=topic.title if post.is_opening else None,
                                 written_at=post.edited_at or post.created_at))
     before = _handles_in(post.body)
-    post.body, post.body_html, post.edited_at = body, render_markdown(body), utcnow()
+    post.body, post.edited_at = body, utcnow()
+    post.body_html = render_post_body(topic.community, body)
     topic.title = new_title
     db.session.flush()
     notes = _tell_mentioned(editor, post, title=new_title, skip_handles=before)
@@ -1025,7 +1024,7 @@ def preview(author: User, community: Community, body: str) -> str:
     policy.authorize(author, Action.CONTRIBUTE, community)
     if len(body or "") > BODY_MAX:
         raise errors.Invalid(f"Keep a post under {BODY_MAX:,} characters.", field="body")
-    return render_markdown(body or "")
+    return render_post_body(community, body or "")
 
 
 # --- Mentions --------------------------------------------------------------------------------
@@ -1037,7 +1036,15 @@ class Mentionable:
 
 
 def _handles_in(body: str) -> set[str]:
-    return {match.rstrip(".-_").lower() for match in MENTION.findall(body or "")}
+    return {mention_handle(match) for match in MENTION.findall(body or "")}
+
+
+def render_post_body(community: Community, body: str) -> str:
+    """A post's Markdown as HTML, with mentions of the community's people marked."""
+    handles = _handles_in(body)
+    if handles:  # only then ask who may be mentioned here
+        handles &= {candidate.handle for candidate in _mentionable(community)}
+    return render_markdown(body, mentions=handles)
 
 
 def _mentionable(community: Community) -> list[Mentionable]:
