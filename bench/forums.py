@@ -2,7 +2,8 @@
 
 Seeds a SQLite file with one community of 1,000 topics and 50,000 posts, serves the app with
 gunicorn on 127.0.0.1, signs in, and loads a topic page (25 posts), a topic list and, for
-scale, a signed-in static page with wrk (each the best of three runs after a warm-up); then
+scale, a signed-in static page with wrk (each the best of three runs after a warm-up); then the
+app's own per-request cost and the cost of loading the signed-in user (bench/probe.py); then
 serves a Flask "hello world" with the same gunicorn settings and loads it the same way.
 Every server it starts is stopped, whatever happens. The last line reads:
 
@@ -323,6 +324,13 @@ def main() -> int:
             listing = run_wrk(base + list_path, cookie, "topic list")
             # For scale: the cheapest signed-in page (site layout, no forum data).
             layout = run_wrk(base + "/accessibility", cookie, "signed-in static page")
+        with gunicorn("probe:app", env, ROOT / "bench", logfile) as base:
+            log("where a page's cost starts (the app plus bench/probe.py's two routes):")
+            app_hello = run_wrk(base + "/_bench/hello", cookie, "the app's own hello, no user")
+            user_only = run_wrk(base + "/_bench/user", cookie, "loading the signed-in user")
+            status, text = fetch(base + "/_bench/user", cookie)
+            if "signed-in person" not in text:
+                raise RuntimeError("the probe did not see the signed-in person")
         with gunicorn("hello:app", env, ROOT / "bench", logfile) as base:
             log("floor (bare Flask, same gunicorn settings):")
             floor = run_wrk(base + "/", label="hello world")
@@ -335,8 +343,10 @@ def main() -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     ratio = topic["rps"] / floor["rps"]
-    log(f"signed-in static page: layout_rps={layout['rps']:.0f} "
-        f"layout_ratio={layout['rps'] / floor['rps']:.2f}")
+    log("scale: " + " ".join(
+        f"{name}_rps={figures['rps']:.0f} {name}_ratio={figures['rps'] / floor['rps']:.2f}"
+        for name, figures in (("app_hello", app_hello), ("user_only", user_only),
+                              ("layout", layout))))
     log(f"forums: topic_rps={topic['rps']:.0f} topic_p99_ms={topic['p99_ms']:.0f} "
         f"list_rps={listing['rps']:.0f} floor_rps={floor['rps']:.0f} topic_ratio={ratio:.2f} "
         f"queries_per_topic_page={queries}")
