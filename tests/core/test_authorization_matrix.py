@@ -454,6 +454,7 @@ def build_world(request: pytest.FixtureRequest) -> World:
 def build_forum(community: Community, member: User, georgian: User,
                 facilitator: User) -> dict[str, int]:
     """A topic by Arizona's member with replies, one of them hidden, and an open flag."""
+    from workspace.forums import moderation as forum_moderation  # noqa: PLC0415
     from workspace.forums import service as forums  # noqa: PLC0415
 
     before = db.session.scalar(db.select(db.func.max(Notification.id))) or 0
@@ -463,8 +464,8 @@ def build_forum(community: Community, member: User, georgian: User,
     reply = forums.reply(georgian, topic, body="Monthly, with principals.")
     own = forums.reply(member, topic, body="Thank you!")
     hidden = forums.reply(georgian, topic, body="A student's full name")
-    forums.hide_post(facilitator, hidden, reason="Names a student")
-    flag = forums.flag_post(georgian, opening, reason="Off topic")
+    forum_moderation.hide_post(facilitator, hidden, reason="Names a student")
+    flag = forum_moderation.flag_post(georgian, opening, reason="Off topic")
     # Writing told people about it; those notifications would change other routes' answers.
     db.session.execute(db.delete(Notification).where(Notification.id > before))
     db.session.commit()

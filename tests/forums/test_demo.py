@@ -8,7 +8,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.demo.seed import seed_demo
 from workspace.extensions import db
-from workspace.forums import service
+from workspace.forums import pages
 from workspace.forums.models import ForumCategory, Post, Topic
 
 
@@ -17,14 +17,14 @@ def test_the_demo_forum_is_seeded_once_and_reads_like_the_app_wrote_it(app):
     assert report.forum_topics == 4
     sdi = db.session.scalar(select(Community).where(
         Community.slug == "school-and-district-improvement-p2p"))
-    categories = service.categories_of(sdi)
+    categories = pages.categories_of(sdi)
     assert [c.name for c in categories][:4] == ["General", "Problems of practice",
                                                "Tools and resources", "Session follow-ups"]
     georgia = db.session.scalar(select(User).where(User.email == "ga.member@example.org"))
-    overview = service.forum_overview(georgia, sdi)
+    overview = pages.forum_overview(georgia, sdi)
     assert sum(s.topic_count for s in overview.categories) == 4
     question = db.session.scalar(select(Topic).where(Topic.title.like("How do you monitor%")))
-    page = service.topic_page(georgia, question, page=1)
+    page = pages.topic_page(georgia, question, page=1)
     assert page.answer is not None and page.answer.author.email == "sme@example.org"
     assert question.reply_count == len(page.posts) - 1
     assert any(view.quote is not None for view in page.posts)

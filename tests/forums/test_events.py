@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tests.forums.conftest import url
 from workspace.communities import service as communities
 from workspace.extensions import db
-from workspace.forums import service
+from workspace.forums import moderation, service
 from workspace.forums.models import Post
 
 LIVE = "/live"
@@ -50,7 +50,7 @@ def test_a_withdrawn_states_member_cannot_follow(connect_as, topic, other_member
 def test_a_hidden_topic_is_followed_only_by_its_author_and_facilitators(
         connect_as, topic, member, other_member, facilitator):
     first = db.session.scalars(select(Post).where(Post.topic_id == topic.id)).first()
-    service.hide_post(facilitator, first, reason="Duplicate")
+    moderation.hide_post(facilitator, first, reason="Duplicate")
     assert follow(connect_as(other_member), topic)["ok"] is False
     assert follow(connect_as(member), topic) == {"ok": True}
     assert follow(connect_as(facilitator), topic) == {"ok": True}
@@ -69,7 +69,7 @@ def test_a_hidden_post_sends_only_ids_and_its_fragment_is_gone_for_readers(
     reply = service.reply(other_member, topic, body="A student's full name")
     reader = connect_as(member)
     follow(reader, topic)
-    service.hide_post(facilitator, reply, reason="Names a student")
+    moderation.hide_post(facilitator, reply, reason="Names a student")
     changed = events(reader, "post_changed")
     assert changed == [{"topic_id": topic.id, "post_id": reply.id}]
     fragment = client_as(member).get(url(community, f"/posts/{reply.id}/fragment"))

@@ -29,7 +29,7 @@ def grow(topic: Topic, replies: int, authors: list) -> None:
         {"post_id": post_id, "user_id": authors[n % len(authors)].id,
          "kind": list(ReactionKind)[n % 4], "created_at": start}
         for n, post_id in enumerate(ids) if n % 3 == 0])
-    service._recount(topic)
+    service.recount_topic(topic)
     db.session.commit()
 
 

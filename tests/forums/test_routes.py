@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from tests.forums.conftest import url
 from workspace.communities import service as communities
 from workspace.extensions import db
-from workspace.forums import service
+from workspace.forums import moderation, service
+from workspace.forums import pages as forum_pages
 from workspace.forums.models import Post, Reaction, Topic
 
 
@@ -211,7 +212,7 @@ def test_a_locked_topic_refuses_replies_from_members(client_as, other_member, fa
 def test_a_reply_quoting_a_post_hidden_meanwhile_keeps_its_text(client_as, member, other_member,
                                                                 facilitator, topic, community):
     quoted = service.reply(member, topic, body="To be hidden")
-    service.hide_post(facilitator, quoted, reason="Off topic")
+    moderation.hide_post(facilitator, quoted, reason="Off topic")
     response = client_as(other_member).post(
         url(community, f"/topics/{topic.id}/posts"),
         data={"body": "Replying to that", "nonce": "quote-gone-1", "quoted_post_id": quoted.id})
@@ -368,7 +369,7 @@ def test_the_flag_queue_over_http(client_as, member, other_member, facilitator, 
                                   data={"reason": "Mine"}).status_code == 403
     queue = client_as(facilitator).get(url(community, "/flags")).get_data(as_text=True)
     assert "Off topic" in queue and "Waiting for you (1)" in queue
-    flag_id = service.flag_queue(facilitator, community)[0].id
+    flag_id = moderation.flag_queue(facilitator, community)[0].id
     assert client_as(facilitator).post(url(community, f"/flags/{flag_id}/dismissal")
                                        ).status_code == 302
     assert "Waiting for you (0)" in client_as(facilitator).get(url(community, "/flags")
@@ -407,16 +408,17 @@ def test_reading_is_recorded_by_a_post_never_by_the_page(client_as, member, othe
     reply = service.reply(member, topic, body="News")
     client = client_as(other_member)
     client.get(url(community, f"/topics/{topic.id}"))
-    assert service.topics_page(other_member, general, page=1).rows[0].is_new  # GET wrote nothing
+    # The GET wrote nothing.
+    assert forum_pages.topics_page(other_member, general, page=1).rows[0].is_new
     answer = client.post(url(community, f"/topics/{topic.id}/read"),
                          json={"through": reply.id + 1000},
                          headers={"Accept": "application/json"})
     assert answer.get_json() == {"ok": True}
-    row = service.topics_page(other_member, general, page=1).rows[0]
+    row = forum_pages.topics_page(other_member, general, page=1).rows[0]
     assert (row.is_new, row.unread) == (False, 0)
     # Never beyond the newest post the reader can see: a later post is still unread.
     later = service.reply(member, topic, body="Later")
-    assert service.first_unread_address(other_member, topic).endswith(f"#post-{later.id}")
+    assert forum_pages.first_unread_address(other_member, topic).endswith(f"#post-{later.id}")
 
 
 def test_the_page_without_javascript_offers_to_mark_it_read(client_as, other_member, topic,
@@ -433,19 +435,19 @@ def test_a_community_created_in_the_app_starts_with_its_categories(staff):
     created = communities_service.save_community(staff, None, communities_service.CommunityFields(
         title="Data Systems CoP", slug="data-cop", kind=CommunityKind.COP,
         status=CommunityStatus.IN_DEVELOPMENT))
-    assert [c.name for c in service.categories_of(created)][0] == "General"
+    assert [c.name for c in forum_pages.categories_of(created)][0] == "General"
 
 
 def test_a_forum_without_categories_gets_the_starting_set_from_a_facilitator(
         client_as, facilitator, member, community):
-    assert service.categories_of(community) == []
+    assert forum_pages.categories_of(community) == []
     index = client_as(member).get(url(community, "/")).get_data(as_text=True)
     assert "no open categories yet" in index
     assert client_as(member).post(url(community, "/categories"),
                                   data={"starting_set": "1"}).status_code == 403
     assert client_as(facilitator).post(url(community, "/categories"),
                                        data={"starting_set": "1"}).status_code == 302
-    assert len(service.categories_of(community)) == 4
+    assert len(forum_pages.categories_of(community)) == 4
 
 
 def test_topic_list_links_match_the_routes(app, client_as, member, other_member, topic,
@@ -453,7 +455,8 @@ def test_topic_list_links_match_the_routes(app, client_as, member, other_member,
     # The topic list builds its links from one prefix per community (for speed).
     from flask import url_for
 
-    service.mark_read(member, topic, through_post_id=service.newest_visible_post_id(member, topic))
+    newest = forum_pages.newest_visible_post_id(member, topic)
+    service.mark_read(member, topic, through_post_id=newest)
     service.reply(other_member, topic, body="Monthly.")
     page = client_as(member).get(url(community, f"/categories/{general.id}")).get_data(
         as_text=True)

@@ -9,18 +9,18 @@ from flask_socketio import join_room
 
 from workspace import realtime
 from workspace.extensions import socketio
-from workspace.forums import service
+from workspace.forums import pages
 
 
 @socketio.on("watch_topic", namespace=realtime.NAMESPACE)
 def watch_topic(data: dict[str, Any]) -> dict[str, Any]:
-    topic = service.topic_for_live(current_user, realtime.int_arg(data, "topic_id"))
+    topic = pages.topic_for_live(current_user, realtime.int_arg(data, "topic_id"))
     join_room(realtime.topic_room(topic.id))
     return {"ok": True}
 
 
 @socketio.on("watch_forum", namespace=realtime.NAMESPACE)
 def watch_forum(data: dict[str, Any]) -> dict[str, Any]:
-    community = service.forum_for_live(current_user, realtime.int_arg(data, "community_id"))
+    community = pages.forum_for_live(current_user, realtime.int_arg(data, "community_id"))
     join_room(realtime.forum_room(community.id))
     return {"ok": True}

@@ -22,7 +22,7 @@ from workspace import errors, policy
 from workspace.communities.models import Community
 from workspace.errors import MESSAGES, error_response, wants_json
 from workspace.forms import options
-from workspace.forums import service
+from workspace.forums import moderation, pages, service
 from workspace.forums.forms import (
     BODY_HINT,
     CategoryForm,
@@ -122,7 +122,7 @@ def _watch_form(level: WatchLevel) -> WatchForm:
 @signed_in
 def index(slug: str) -> ResponseReturnValue:
     community = _community(slug)
-    overview = service.forum_overview(me(), community)
+    overview = pages.forum_overview(me(), community)
     return _render("forums/index.html", community, overview=overview)
 
 
@@ -131,7 +131,7 @@ def index(slug: str) -> ResponseReturnValue:
 def search(slug: str) -> ResponseReturnValue:
     community = _community(slug)
     words = (request.args.get("q") or "")[:200]
-    results = service.search_topics(me(), community, words, page=_page_arg())
+    results = pages.search_topics(me(), community, words, page=_page_arg())
     return _render("forums/search.html", community, words=words, results=results,
                    endpoint_args={"slug": slug, "q": words})
 
@@ -140,9 +140,9 @@ def search(slug: str) -> ResponseReturnValue:
 @signed_in
 def category(slug: str, category_id: int) -> ResponseReturnValue:
     community = _community(slug)
-    forum_category = service.category_in(me(), community, category_id)
-    topics = service.topics_page(me(), forum_category, page=_page_arg())
-    level = service.category_watch_level(me(), forum_category)
+    forum_category = pages.category_in(me(), community, category_id)
+    topics = pages.topics_page(me(), forum_category, page=_page_arg())
+    level = pages.category_watch_level(me(), forum_category)
     return _render("forums/category.html", community, category=forum_category, topics=topics,
                    watch_form=_watch_form(level), watch_level=level,
                    may_start=policy.may_start_topic(me(), forum_category),
@@ -152,7 +152,7 @@ def category(slug: str, category_id: int) -> ResponseReturnValue:
 def _topic_response(community: Community, topic: Topic, *, page: int | None,
                     form: ReplyForm | None = None, preview_html: str | None = None,
                     status: int = 200) -> ResponseReturnValue:
-    view = service.topic_page(me(), topic, page=page)
+    view = pages.topic_page(me(), topic, page=page)
     if form is None:
         form = ReplyForm()
         if view.draft is not None:
@@ -161,7 +161,7 @@ def _topic_response(community: Community, topic: Topic, *, page: int | None,
     quote_id = form.quoted_post_id.data or request.args.get("quote", "")
     if str(quote_id).isdigit() and view.may_reply:
         try:
-            quoting = service.post_in(me(), community, int(quote_id))
+            quoting = pages.post_in(me(), community, int(quote_id))
         except errors.NotFound:
             quoting = None
         if quoting is not None and (quoting.topic_id != topic.id or not quoting.is_visible):
@@ -171,13 +171,13 @@ def _topic_response(community: Community, topic: Topic, *, page: int | None,
     if view.may_moderate:
         move_form = MoveForm()
         move_form.category_id.choices = options(
-            (c.id, c.name) for c in service.active_categories(community)
+            (c.id, c.name) for c in pages.active_categories(community)
             if c.id != topic.category_id)
     response = _render("forums/topic.html", community, status, topic=topic, view=view,
                        form=form, quoting=quoting, preview_html=preview_html,
                        watch_form=_watch_form(view.watch), move_form=move_form,
                        restored_draft=view.draft is not None and form.body.data == view.draft.body,
-                       draft_key=service.reply_draft_key(topic),
+                       draft_key=pages.reply_draft_key(topic),
                        endpoint_args={"slug": community.slug, "topic_id": topic.id})
     return response
 
@@ -186,7 +186,7 @@ def _topic_response(community: Community, topic: Topic, *, page: int | None,
 @signed_in
 def topic(slug: str, topic_id: int) -> ResponseReturnValue:
     community = _community(slug)
-    forum_topic = service.topic_in(me(), community, topic_id)
+    forum_topic = pages.topic_in(me(), community, topic_id)
     page_arg = request.args.get("page", "1")
     page = None if page_arg == "last" else max(1, int(page_arg) if page_arg.isdigit() else 1)
     return _topic_response(community, forum_topic, page=page)
@@ -196,8 +196,8 @@ def topic(slug: str, topic_id: int) -> ResponseReturnValue:
 @signed_in
 def first_unread(slug: str, topic_id: int) -> ResponseReturnValue:
     community = _community(slug)
-    forum_topic = service.topic_in(me(), community, topic_id)
-    return redirect(service.first_unread_address(me(), forum_topic))
+    forum_topic = pages.topic_in(me(), community, topic_id)
+    return redirect(pages.first_unread_address(me(), forum_topic))
 
 
 @bp.route("/topics/<int:topic_id>/read", methods=["POST"])
@@ -205,10 +205,10 @@ def first_unread(slug: str, topic_id: int) -> ResponseReturnValue:
 def mark_read(slug: str, topic_id: int) -> ResponseReturnValue:
     """Remember how far the person has read (sent by the page's script, or a button without it)."""
     community = _community(slug)
-    forum_topic = service.topic_in(me(), community, topic_id)
+    forum_topic = pages.topic_in(me(), community, topic_id)
     data = request.get_json(silent=True) if request.is_json else request.form
     through = data.get("through") if isinstance(data, dict) else None
-    newest = service.newest_visible_post_id(me(), forum_topic)
+    newest = pages.newest_visible_post_id(me(), forum_topic)
     through = min(int(through), newest) if str(through).isdigit() else newest
     service.mark_read(me(), forum_topic, through_post_id=through)
     if wants_json():
@@ -221,8 +221,8 @@ def mark_read(slug: str, topic_id: int) -> ResponseReturnValue:
 @signed_in
 def post_link(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug)
-    post = service.post_in(me(), community, post_id)
-    return redirect(service.post_address(me(), post))
+    post = pages.post_in(me(), community, post_id)
+    return redirect(pages.post_address(me(), post))
 
 
 @bp.route("/posts/<int:post_id>/fragment")
@@ -230,8 +230,8 @@ def post_link(slug: str, post_id: int) -> ResponseReturnValue:
 def post_fragment(slug: str, post_id: int) -> ResponseReturnValue:
     """One post's HTML, for the live topic page to insert or replace."""
     community = _community(slug)
-    post = service.post_in(me(), community, post_id)
-    view = service.post_view(me(), post)
+    post = pages.post_in(me(), community, post_id)
+    view = pages.post_view(me(), post)
     return render_template("forums/_post.html", community=community, topic=post.topic,
                            item=view, reaction_kinds=list(ReactionKind), live=True)
 
@@ -240,15 +240,15 @@ def post_fragment(slug: str, post_id: int) -> ResponseReturnValue:
 @signed_in
 def post_history(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.MODERATE)
-    post = service.post_in(me(), community, post_id)
+    post = pages.post_in(me(), community, post_id)
     return _render("forums/history.html", community, post=post,
-                   revisions=service.post_history(me(), post))
+                   revisions=moderation.post_history(me(), post))
 
 
 @activity_bp.route("/", endpoint="index")
 @signed_in
 def my_activity() -> ResponseReturnValue:
-    found = service.activity(me(), page=_page_arg())
+    found = pages.activity(me(), page=_page_arg())
     return render_template("forums/activity.html", activity=found,
                            pagination=found.topics.pagination, endpoint_args={})
 
@@ -259,17 +259,17 @@ def my_activity() -> ResponseReturnValue:
 @signed_in
 def new_topic(slug: str, category_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.CONTRIBUTE)
-    forum_category = service.category_in(me(), community, category_id)
+    forum_category = pages.category_in(me(), community, category_id)
     if not policy.may_start_topic(me(), forum_category):
         raise errors.Forbidden("This category is archived: start your topic in another one.")
     form = TopicForm()
     form.category_id.choices = options((c.id, c.name)
-                                       for c in service.active_categories(community))
-    key = service.topic_draft_key(community)
+                                       for c in pages.active_categories(community))
+    key = pages.topic_draft_key(community)
     draft = None
     if request.method == "GET":
         form.category_id.data = forum_category.id
-        draft = service.draft_for(me(), key)
+        draft = pages.draft_for(me(), key)
         if draft is not None:
             form.title.data, form.body.data = draft.title, draft.body
     preview_html = None
@@ -279,7 +279,7 @@ def new_topic(slug: str, category_id: int) -> ResponseReturnValue:
         try:
             destination = forum_category
             if form.category_id.data != forum_category.id:
-                destination = service.category_in(me(), community, form.category_id.data)
+                destination = pages.category_in(me(), community, form.category_id.data)
             new = service.start_topic(me(), destination, title=form.title.data,
                                       body=form.body.data, nonce=form.nonce.data)
         except errors.Invalid as exc:
@@ -298,7 +298,7 @@ def new_topic(slug: str, category_id: int) -> ResponseReturnValue:
 @signed_in
 def reply(slug: str, topic_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.CONTRIBUTE)
-    forum_topic = service.topic_in(me(), community, topic_id)
+    forum_topic = pages.topic_in(me(), community, topic_id)
     form = ReplyForm()
     if request.form.get("preview"):
         preview_html = service.preview(me(), community, form.body.data or "")
@@ -317,13 +317,13 @@ def reply(slug: str, topic_id: int) -> ResponseReturnValue:
             return _resend(403, exc.message, can_resend=False)
         else:
             flash("Your reply is posted.", "success")
-            return redirect(service.post_address(me(), post))
+            return redirect(pages.post_address(me(), post))
     return _topic_response(community, forum_topic, page=None, form=form, status=422)
 
 
 def _quoted_post(community: Community, post_id: int) -> Post:
     try:
-        return service.post_in(me(), community, post_id)
+        return pages.post_in(me(), community, post_id)
     except errors.NotFound:
         raise errors.Invalid("The post you quoted is no longer available. Remove the quote and "
                              "send your reply again.", field="body") from None
@@ -333,7 +333,7 @@ def _quoted_post(community: Community, post_id: int) -> Post:
 @signed_in
 def edit_post(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.CONTRIBUTE)
-    post = service.post_in(me(), community, post_id)
+    post = pages.post_in(me(), community, post_id)
     if not policy.may_edit_post(me(), post):
         raise errors.Forbidden("You can edit only your own posts, while the topic is open.")
     form = EditPostForm()
@@ -353,7 +353,7 @@ def edit_post(slug: str, post_id: int) -> ResponseReturnValue:
             return _resend(403, exc.message, can_resend=False)
         else:
             flash("Your changes are saved.", "success")
-            return redirect(service.post_address(me(), post))
+            return redirect(pages.post_address(me(), post))
     return _render("forums/edit_post.html", community, 422 if form.errors else 200,
                    post=post, topic=post.topic, form=form, preview_html=preview_html)
 
@@ -362,7 +362,7 @@ def edit_post(slug: str, post_id: int) -> ResponseReturnValue:
 @signed_in
 def delete_post(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.CONTRIBUTE)
-    post = service.post_in(me(), community, post_id)
+    post = pages.post_in(me(), community, post_id)
     forum_topic = post.topic
     opening = post.is_opening
     service.delete_post(me(), post)
@@ -377,21 +377,21 @@ def delete_post(slug: str, post_id: int) -> ResponseReturnValue:
 @signed_in
 def answer(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug)
-    post = service.post_in(me(), community, post_id)
+    post = pages.post_in(me(), community, post_id)
     if request.form.get("mark") == "0":
         service.unmark_answer(me(), post.topic)
         flash("The answer mark is removed.", "success")
     else:
         service.mark_answer(me(), post)
         flash("That reply is marked as the answer.", "success")
-    return redirect(service.post_address(me(), post))
+    return redirect(pages.post_address(me(), post))
 
 
 @bp.route("/posts/<int:post_id>/reactions", methods=["POST"])
 @signed_in
 def react(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.CONTRIBUTE)
-    post = service.post_in(me(), community, post_id)
+    post = pages.post_in(me(), community, post_id)
     try:
         kind = ReactionKind(request.form.get("kind", ""))
     except ValueError:
@@ -399,26 +399,26 @@ def react(slug: str, post_id: int) -> ResponseReturnValue:
     added = service.toggle_reaction(me(), post, kind)
     if wants_json():
         return jsonify({"ok": True, "added": added})
-    return redirect(service.post_address(me(), post))
+    return redirect(pages.post_address(me(), post))
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
 @signed_in
 def flag_post(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.CONTRIBUTE)
-    post = service.post_in(me(), community, post_id)
+    post = pages.post_in(me(), community, post_id)
     if not policy.may_flag(me(), post):
         raise errors.Forbidden("You can flag other people's posts in communities where you take "
                                "part.")
     form = FlagForm()
     if form.validate_on_submit():
         try:
-            service.flag_post(me(), post, reason=form.reason.data)
+            moderation.flag_post(me(), post, reason=form.reason.data)
         except (errors.Invalid, errors.Conflict) as exc:
             form.add_error(exc)
         else:
             flash("Thank you. A facilitator will look at this post.", "success")
-            return redirect(service.post_address(me(), post))
+            return redirect(pages.post_address(me(), post))
     return _render("forums/flag_post.html", community, 422 if form.errors else 200,
                    post=post, topic=post.topic, form=form)
 
@@ -427,7 +427,7 @@ def flag_post(slug: str, post_id: int) -> ResponseReturnValue:
 @signed_in
 def watch_topic(slug: str, topic_id: int) -> ResponseReturnValue:
     community = _community(slug)
-    forum_topic = service.topic_in(me(), community, topic_id)
+    forum_topic = pages.topic_in(me(), community, topic_id)
     level = _level_arg()
     service.watch_topic(me(), forum_topic, level)
     flash(_watch_message(level, "topic"), "success")
@@ -438,7 +438,7 @@ def watch_topic(slug: str, topic_id: int) -> ResponseReturnValue:
 @signed_in
 def watch_category(slug: str, category_id: int) -> ResponseReturnValue:
     community = _community(slug)
-    forum_category = service.category_in(me(), community, category_id)
+    forum_category = pages.category_in(me(), community, category_id)
     level = _level_arg()
     service.watch_category(me(), forum_category, level)
     flash(_watch_message(level, "category"), "success")
@@ -500,7 +500,7 @@ def save_draft(slug: str) -> ResponseReturnValue:
 @signed_in
 def moderate_topic(slug: str, topic_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.MODERATE)
-    forum_topic = service.topic_in(me(), community, topic_id)
+    forum_topic = pages.topic_in(me(), community, topic_id)
     action = request.form.get("action", "")
     messages = {"pin": "The topic is pinned to the top of its category.",
                 "unpin": "The topic is no longer pinned.",
@@ -509,9 +509,9 @@ def moderate_topic(slug: str, topic_id: int) -> ResponseReturnValue:
     if action not in messages:
         raise errors.Invalid("Choose pin, unpin, lock or unlock.", field="action")
     if action in ("pin", "unpin"):
-        service.pin_topic(me(), forum_topic, pinned=action == "pin")
+        moderation.pin_topic(me(), forum_topic, pinned=action == "pin")
     else:
-        service.lock_topic(me(), forum_topic, locked=action == "lock")
+        moderation.lock_topic(me(), forum_topic, locked=action == "lock")
     flash(messages[action], "success")
     return redirect(_topic_address(forum_topic))
 
@@ -520,15 +520,15 @@ def moderate_topic(slug: str, topic_id: int) -> ResponseReturnValue:
 @signed_in
 def move_topic(slug: str, topic_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.MODERATE)
-    forum_topic = service.topic_in(me(), community, topic_id)
+    forum_topic = pages.topic_in(me(), community, topic_id)
     form = MoveForm()
     form.category_id.choices = options(
-        (c.id, c.name) for c in service.active_categories(community)
+        (c.id, c.name) for c in pages.active_categories(community)
         if c.id != forum_topic.category_id)
     if form.validate_on_submit():
         try:
-            destination = service.category_in(me(), community, form.category_id.data)
-            service.move_topic(me(), forum_topic, destination)
+            destination = pages.category_in(me(), community, form.category_id.data)
+            moderation.move_topic(me(), forum_topic, destination)
         except (errors.Invalid, errors.NotFound) as exc:
             form.add_error(errors.Invalid(exc.message, field="category_id"))
         else:
@@ -542,17 +542,17 @@ def move_topic(slug: str, topic_id: int) -> ResponseReturnValue:
 @signed_in
 def hide_post(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.MODERATE)
-    post = service.post_in(me(), community, post_id)
+    post = pages.post_in(me(), community, post_id)
     form = HideForm()
     if form.validate_on_submit():
         try:
-            service.hide_post(me(), post, reason=form.reason.data)
+            moderation.hide_post(me(), post, reason=form.reason.data)
         except (errors.Invalid, errors.Conflict) as exc:
             form.add_error(exc)
         else:
             flash("The post is hidden. Its author sees it with your reason; no one else does.",
                   "success")
-            return redirect(service.post_address(me(), post))
+            return redirect(pages.post_address(me(), post))
     return _render("forums/hide_post.html", community, 422 if form.errors else 200,
                    post=post, topic=post.topic, form=form)
 
@@ -561,14 +561,14 @@ def hide_post(slug: str, post_id: int) -> ResponseReturnValue:
 @signed_in
 def restore_post(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.MODERATE)
-    post = service.post_in(me(), community, post_id)
+    post = pages.post_in(me(), community, post_id)
     try:
-        service.restore_post(me(), post)
+        moderation.restore_post(me(), post)
     except errors.Conflict as exc:
         _flash_error(exc)
     else:
         flash("The post is visible to everyone again.", "success")
-    return redirect(service.post_address(me(), post))
+    return redirect(pages.post_address(me(), post))
 
 
 @bp.route("/flags")
@@ -576,16 +576,16 @@ def restore_post(slug: str, post_id: int) -> ResponseReturnValue:
 def flags(slug: str) -> ResponseReturnValue:
     community = _community(slug, Action.MODERATE)
     return _render("forums/flags.html", community,
-                   flags=service.flag_queue(me(), community))
+                   flags=moderation.flag_queue(me(), community))
 
 
 @bp.route("/flags/<int:flag_id>/dismissal", methods=["POST"])
 @signed_in
 def dismiss_flag(slug: str, flag_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.MODERATE)
-    flag = service.flag_in(me(), community, flag_id)
+    flag = moderation.flag_in(me(), community, flag_id)
     try:
-        service.dismiss_flag(me(), flag)
+        moderation.dismiss_flag(me(), flag)
     except errors.Conflict as exc:
         _flash_error(exc)
     else:
@@ -597,7 +597,7 @@ def dismiss_flag(slug: str, flag_id: int) -> ResponseReturnValue:
 @signed_in
 def moderation_log(slug: str) -> ResponseReturnValue:
     community = _community(slug, Action.MODERATE)
-    pagination = service.moderation_log(me(), community, page=_page_arg())
+    pagination = moderation.moderation_log(me(), community, page=_page_arg())
     return _render("forums/log.html", community, pagination=pagination,
                    endpoint_args={"slug": slug})
 
@@ -623,14 +623,14 @@ def categories(slug: str) -> ResponseReturnValue:
             flash(f"{added.name} is added.", "success")
             return redirect(url_for(".categories", slug=slug))
     return _render("forums/categories.html", community, 422 if form.errors else 200,
-                   categories=service.categories_of(community), form=form)
+                   categories=pages.categories_of(community), form=form)
 
 
 @bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_category(slug: str, category_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.MANAGE)
-    forum_category = service.category_in(me(), community, category_id)
+    forum_category = pages.category_in(me(), community, category_id)
     form = CategoryForm(obj=forum_category) if request.method == "GET" else CategoryForm()
     if form.validate_on_submit():
         try:
@@ -649,7 +649,7 @@ def edit_category(slug: str, category_id: int) -> ResponseReturnValue:
 @signed_in
 def move_category(slug: str, category_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.MANAGE)
-    forum_category = service.category_in(me(), community, category_id)
+    forum_category = pages.category_in(me(), community, category_id)
     offset = -1 if request.form.get("direction") == "up" else 1
     service.move_category(me(), forum_category, offset=offset)
     return redirect(url_for(".categories", slug=slug) + f"#category-{category_id}")
@@ -659,7 +659,7 @@ def move_category(slug: str, category_id: int) -> ResponseReturnValue:
 @signed_in
 def archive_category(slug: str, category_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.MANAGE)
-    forum_category = service.category_in(me(), community, category_id)
+    forum_category = pages.category_in(me(), community, category_id)
     archived = request.form.get("archived") != "0"
     service.archive_category(me(), forum_category, archived=archived)
     flash(f"{forum_category.name} is {'archived' if archived else 'open again'}.", "success")

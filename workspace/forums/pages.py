@@ -1,0 +1,578 @@
+"""Forum read-models: what each page shows, loaded in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import url_for
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload, load_only, raiseload
+
+from workspace import errors, policy
+from workspace.auth.models import User
+from workspace.communities.models import Community
+from workspace.extensions import db
+from workspace.forums.models import (
+    CategorySubscription,
+    Draft,
+    Flag,
+    ForumCategory,
+    Post,
+    Reaction,
+    ReactionKind,
+    ReadMark,
+    Topic,
+    TopicSubscription,
+    WatchLevel,
+)
+from workspace.organizations.models import Organization
+from workspace.policy import Action
+
+PER_PAGE = 25
+
+
+# Templates must not run a query per row: anything not loaded up front raises, unless SQLAlchemy
+# can answer from the objects already in the session (a post's topic, the topic's community).
+NO_LAZY_SQL = raiseload("*", sql_only=True)
+
+
+def categories_of(community: Community) -> list[ForumCategory]:
+    """The forum's categories in the order the facilitators chose."""
+    return list(db.session.scalars(
+        select(ForumCategory).where(ForumCategory.community_id == community.id)
+        .order_by(ForumCategory.position, ForumCategory.id)))
+
+
+def category_in(viewer: policy.Person, community: Community, category_id: int) -> ForumCategory:
+    """A category of this community (archived ones too: their topics stay readable)."""
+    policy.authorize(viewer, Action.READ, community)
+    category = db.session.get(ForumCategory, category_id)
+    if category is None or category.community_id != community.id:
+        raise errors.NotFound()
+    return category
+
+
+def active_categories(community: Community) -> list[ForumCategory]:
+    return [c for c in categories_of(community) if not c.is_archived]
+
+
+def _viewer_id(viewer: policy.Person) -> int:
+    return viewer.id if viewer.is_authenticated else -1
+
+
+def _topic_visibility(viewer: policy.Person, community: Community) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [Topic.deleted_at.is_(None)]
+    if not policy.can(viewer, Action.MODERATE, community):
+        clauses.append(or_(Topic.is_hidden.is_(False), Topic.author_id == _viewer_id(viewer)))
+    return clauses
+
+
+def _post_visibility(viewer: policy.Person, community: Community) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [Post.deleted_at.is_(None)]
+    if not policy.can(viewer, Action.MODERATE, community):
+        clauses.append(or_(Post.hidden_at.is_(None), Post.author_id == _viewer_id(viewer)))
+    return clauses
+
+
+# Counts everyone shares (reply counts, unread numbers, search) use only these posts and topics.
+VISIBLE_TO_ALL_POSTS = (Post.hidden_at.is_(None), Post.deleted_at.is_(None))
+
+
+VISIBLE_TO_ALL_TOPICS = (Topic.is_hidden.is_(False), Topic.deleted_at.is_(None))
+
+
+def topic_in(viewer: policy.Person, community: Community, topic_id: int) -> Topic:
+    """A topic of this community the viewer may read, or NotFound."""
+    policy.authorize(viewer, Action.READ, community)
+    topic = db.session.scalar(
+        select(Topic).where(Topic.id == topic_id, Topic.community_id == community.id)
+        .options(joinedload(Topic.category), joinedload(Topic.author), NO_LAZY_SQL))
+    if topic is None or not policy.may_see_topic(viewer, topic):
+        raise errors.NotFound()
+    return topic
+
+
+def post_in(viewer: policy.Person, community: Community, post_id: int) -> Post:
+    """A post of this community the viewer may see (hidden ones: author and moderators only)."""
+    policy.authorize(viewer, Action.READ, community)
+    post = db.session.scalar(
+        select(Post).join(Post.topic).where(Post.id == post_id, Topic.community_id == community.id)
+        .options(joinedload(Post.topic).joinedload(Topic.category),
+                 joinedload(Post.topic).joinedload(Topic.author),
+                 joinedload(Post.author).joinedload(User.organization),
+                 joinedload(Post.quoted_post).joinedload(Post.author), NO_LAZY_SQL))
+    if post is None or not policy.may_see_post(viewer, post):
+        raise errors.NotFound()
+    return post
+
+
+def topic_for_live(viewer: policy.Person, topic_id: int) -> Topic:
+    """The topic a live connection asks to follow, if the person may read it."""
+    topic = db.session.scalar(select(Topic).where(Topic.id == topic_id)
+                              .options(joinedload(Topic.community)))
+    if topic is None or not policy.may_see_topic(viewer, topic):
+        raise errors.NotFound("That topic isn't available.")
+    return topic
+
+
+def forum_for_live(viewer: policy.Person, community_id: int) -> Community:
+    """The community whose forum a live connection asks to follow, if the person may read it."""
+    community = db.session.get(Community, community_id)
+    if community is None or not policy.can(viewer, Action.READ, community):
+        raise errors.NotFound("That forum isn't available.")
+    return community
+
+
+@dataclass
+class CategorySummary:
+    category: ForumCategory
+    topic_count: int = 0
+    post_count: int = 0
+    last_posted_at: datetime | None = None
+    unread_topics: int = 0
+    watch: WatchLevel = WatchLevel.NORMAL
+
+
+@dataclass
+class ForumOverview:
+    categories: list[CategorySummary]
+    archived: list[CategorySummary]
+    recent: list[TopicRow]
+    open_flags: int = 0
+
+
+def _unread_topics_clause(viewer: policy.Person) -> ColumnElement[bool]:
+    return Topic.last_post_id > func.coalesce(ReadMark.last_read_post_id, 0)
+
+
+def forum_overview(viewer: policy.Person, community: Community) -> ForumOverview:
+    """Categories with their counts and the viewer's unread topics, and the latest topics."""
+    policy.authorize(viewer, Action.READ, community)
+    categories = categories_of(community)
+    viewer_id = _viewer_id(viewer)
+    totals = {row[0]: row[1:] for row in db.session.execute(
+        select(Topic.category_id, func.count(Topic.id), func.sum(Topic.reply_count + 1),
+               func.max(Topic.last_posted_at))
+        .where(Topic.community_id == community.id, *VISIBLE_TO_ALL_TOPICS)
+        .group_by(Topic.category_id))}
+    unread = dict(db.session.execute(
+        select(Topic.category_id, func.count(Topic.id))
+        .outerjoin(ReadMark, and_(ReadMark.topic_id == Topic.id, ReadMark.user_id == viewer_id))
+        .outerjoin(TopicSubscription, and_(TopicSubscription.topic_id == Topic.id,
+                                           TopicSubscription.user_id == viewer_id))
+        .outerjoin(CategorySubscription, and_(CategorySubscription.category_id == Topic.category_id,
+                                              CategorySubscription.user_id == viewer_id))
+        .where(Topic.community_id == community.id, *VISIBLE_TO_ALL_TOPICS,
+               _unread_topics_clause(viewer), _not_muted())
+        .group_by(Topic.category_id)).all())
+    levels = dict(db.session.execute(
+        select(CategorySubscription.category_id, CategorySubscription.level).where(
+            CategorySubscription.user_id == viewer_id,
+            CategorySubscription.category_id.in_([c.id for c in categories]))).all())
+    summaries = []
+    for category in categories:
+        count, posts, last = totals.get(category.id, (0, 0, None))
+        summaries.append(CategorySummary(category=category, topic_count=count,
+                                         post_count=int(posts or 0), last_posted_at=last,
+                                         unread_topics=unread.get(category.id, 0),
+                                         watch=levels.get(category.id, WatchLevel.NORMAL)))
+    recent_stmt = (select(Topic).where(Topic.community_id == community.id,
+                                       *_topic_visibility(viewer, community))
+                   .options(joinedload(Topic.author), joinedload(Topic.last_poster),
+                            joinedload(Topic.category), NO_LAZY_SQL)
+                   .order_by(Topic.last_posted_at.desc(), Topic.id.desc()).limit(5))
+    recent = _topic_rows(viewer, list(db.session.scalars(recent_stmt)))
+    open_flags = 0
+    if policy.can(viewer, Action.MODERATE, community):
+        open_flags = db.session.scalar(
+            select(func.count(Flag.id)).join(Flag.post).join(Post.topic)
+            .where(Topic.community_id == community.id, Flag.resolved_at.is_(None))) or 0
+    return ForumOverview(categories=[s for s in summaries if not s.category.is_archived],
+                         archived=[s for s in summaries if s.category.is_archived],
+                         recent=recent, open_flags=open_flags)
+
+
+def _not_muted() -> ColumnElement[bool]:
+    # Needs TopicSubscription and CategorySubscription outer-joined for the viewer.
+    return and_(or_(TopicSubscription.level.is_(None),
+                    TopicSubscription.level != WatchLevel.MUTED),
+                or_(CategorySubscription.level.is_(None),
+                    CategorySubscription.level != WatchLevel.MUTED,
+                    TopicSubscription.level == WatchLevel.WATCHING))
+
+
+@dataclass
+class TopicRow:
+    topic: Topic
+    unread: int = 0  # posts others wrote since the viewer last read the topic
+    is_new: bool = False  # never opened
+    watch: WatchLevel = WatchLevel.NORMAL
+
+    @property
+    def is_muted(self) -> bool:
+        return self.watch is WatchLevel.MUTED
+
+
+@dataclass
+class TopicList:
+    pagination: Pagination
+    rows: list[TopicRow]
+
+
+def _topic_rows(viewer: policy.Person, topics: list[Topic]) -> list[TopicRow]:
+    """Each topic with the viewer's unread count and watch level: one query for the lot."""
+    viewer_id = _viewer_id(viewer)
+    unread = (select(func.count(Post.id))
+              .where(Post.topic_id == Topic.id,
+                     Post.id > func.coalesce(ReadMark.last_read_post_id, 0),
+                     Post.author_id != viewer_id, *VISIBLE_TO_ALL_POSTS)
+              .correlate(Topic, ReadMark).scalar_subquery())
+    found = {row[0]: row[1:] for row in db.session.execute(
+        select(Topic.id, ReadMark.last_read_post_id, TopicSubscription.level, unread)
+        .outerjoin(ReadMark, and_(ReadMark.topic_id == Topic.id, ReadMark.user_id == viewer_id))
+        .outerjoin(TopicSubscription, and_(TopicSubscription.topic_id == Topic.id,
+                                           TopicSubscription.user_id == viewer_id))
+        .where(Topic.id.in_([topic.id for topic in topics])))}
+    rows = []
+    for topic in topics:
+        mark, level, count = found.get(topic.id, (None, None, 0))
+        rows.append(TopicRow(topic=topic, unread=count or 0, is_new=mark is None,
+                             watch=level or WatchLevel.NORMAL))
+    return rows
+
+
+def topics_page(viewer: policy.Person, category: ForumCategory, *, page: int) -> TopicList:
+    """A category's topics: pinned first, then by latest activity, 25 a page."""
+    community = category.community
+    policy.authorize(viewer, Action.READ, community)
+    stmt = (select(Topic).where(Topic.category_id == category.id,
+                                *_topic_visibility(viewer, community))
+            .options(joinedload(Topic.author), joinedload(Topic.last_poster), NO_LAZY_SQL)
+            .order_by(Topic.is_pinned.desc(), Topic.last_posted_at.desc(), Topic.id.desc()))
+    pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    return TopicList(pagination=pagination, rows=_topic_rows(viewer, list(pagination.items)))
+
+
+def search_topics(viewer: policy.Person, community: Community, words: str, *,
+                  page: int) -> TopicList:
+    """Topics whose title or visible posts contain every word (hidden posts never match)."""
+    policy.authorize(viewer, Action.READ, community)
+    stmt = (select(Topic).where(Topic.community_id == community.id,
+                                *_topic_visibility(viewer, community))
+            .options(joinedload(Topic.author), joinedload(Topic.last_poster),
+                     joinedload(Topic.category), NO_LAZY_SQL)
+            .order_by(Topic.last_posted_at.desc(), Topic.id.desc()))
+    terms = [word for word in (words or "").lower().split() if word][:8]
+    if not terms:
+        stmt = stmt.where(False)
+    for word in terms:
+        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        in_posts = select(Post.topic_id).where(func.lower(Post.body).like(like, escape="\\"),
+                                               *VISIBLE_TO_ALL_POSTS)
+        stmt = stmt.where(or_(func.lower(Topic.title).like(like, escape="\\"),
+                              Topic.id.in_(in_posts)))
+    pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    return TopicList(pagination=pagination, rows=_topic_rows(viewer, list(pagination.items)))
+
+
+@dataclass
+class Activity:
+    topics: TopicList
+    categories: list[ForumCategory]
+
+
+def activity(viewer: User, *, page: int) -> Activity:
+    """Everything the person watches, across the communities they may read, latest first."""
+    readable = policy.readable_community_ids(viewer)
+    watched_categories = select(CategorySubscription.category_id).where(
+        CategorySubscription.user_id == viewer.id,
+        CategorySubscription.level == WatchLevel.WATCHING)
+    stmt = (select(Topic)
+            .outerjoin(TopicSubscription, and_(TopicSubscription.topic_id == Topic.id,
+                                               TopicSubscription.user_id == viewer.id))
+            .where(Topic.community_id.in_(readable), Topic.deleted_at.is_(None),
+                   or_(Topic.is_hidden.is_(False), Topic.author_id == viewer.id),
+                   or_(TopicSubscription.level == WatchLevel.WATCHING,
+                       and_(Topic.category_id.in_(watched_categories),
+                            or_(TopicSubscription.level.is_(None),
+                                TopicSubscription.level != WatchLevel.MUTED))))
+            .options(joinedload(Topic.author), joinedload(Topic.last_poster),
+                     joinedload(Topic.category), joinedload(Topic.community), NO_LAZY_SQL)
+            .order_by(Topic.last_posted_at.desc(), Topic.id.desc()))
+    pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    categories = list(db.session.scalars(
+        select(ForumCategory).where(ForumCategory.id.in_(watched_categories),
+                                    ForumCategory.community_id.in_(readable))
+        .options(joinedload(ForumCategory.community)).order_by(ForumCategory.name)))
+    return Activity(topics=TopicList(pagination=pagination,
+                                     rows=_topic_rows(viewer, list(pagination.items))),
+                    categories=categories)
+
+
+@dataclass
+class ReactionSummary:
+    kind: ReactionKind
+    count: int = 0
+    mine: bool = False
+
+
+@dataclass
+class PostView:
+    """One post as this viewer sees it, with what they may do to it worked out once."""
+
+    post: Post
+    number: int
+    is_new: bool = False
+    is_answer: bool = False
+    reactions: list[ReactionSummary] = field(default_factory=list)
+    quote: Post | None = None  # the post it quotes, if the viewer may see that post
+    quote_unavailable: bool = False
+    may_edit: bool = False
+    may_delete: bool = False
+    may_react: bool = False
+    may_flag: bool = False
+    may_quote: bool = False
+    may_answer: bool = False
+    may_moderate: bool = False
+    is_own: bool = False
+
+
+@dataclass
+class TopicPage:
+    topic: Topic
+    pagination: Pagination
+    posts: list[PostView]
+    last_read_post_id: int | None
+    watch: WatchLevel
+    category_watched: bool
+    answer: Post | None
+    may_reply: bool
+    may_moderate: bool
+    may_mark_answer: bool
+    draft: Draft | None = None
+
+    @property
+    def first_new_post_id(self) -> int | None:
+        return next((view.post.id for view in self.posts if view.is_new), None)
+
+    @property
+    def newest_post_id(self) -> int:
+        return max((view.post.id for view in self.posts), default=0)
+
+
+# A topic page shows 25 posts with their authors and quotes: load only the columns it shows
+# (not the Markdown source, nor the authors' emails and password hashes), and fail loudly if a
+# template reaches for another.
+_SHOWN_AUTHOR = load_only(User.id, User.name, User.organization_id, raiseload=True)
+
+
+_POST_PAGE_OPTIONS = (
+    load_only(Post.id, Post.topic_id, Post.author_id, Post.is_opening, Post.body_html,
+              Post.quoted_post_id, Post.client_nonce, Post.created_at, Post.edited_at,
+              Post.hidden_at, Post.hidden_reason, Post.deleted_at, raiseload=True),
+    joinedload(Post.author).options(
+        _SHOWN_AUTHOR,
+        joinedload(User.organization).load_only(Organization.id, Organization.name,
+                                                raiseload=True)),
+    joinedload(Post.quoted_post).options(
+        load_only(Post.id, Post.topic_id, Post.author_id, Post.body_html, Post.hidden_at,
+                  Post.deleted_at, raiseload=True),
+        joinedload(Post.author).options(_SHOWN_AUTHOR)),
+    NO_LAZY_SQL,
+)
+
+
+def _posts_stmt(viewer: policy.Person, topic: Topic):  # noqa: ANN202 - a Select of Post
+    return (select(Post).where(Post.topic_id == topic.id,
+                               *_post_visibility(viewer, topic.community))
+            .options(*_POST_PAGE_OPTIONS).order_by(Post.id))
+
+
+def _visible_count(viewer: policy.Person, topic: Topic, *, before: int | None = None) -> int:
+    stmt = select(func.count(Post.id)).where(Post.topic_id == topic.id,
+                                             *_post_visibility(viewer, topic.community))
+    if before is not None:
+        stmt = stmt.where(Post.id < before)
+    return db.session.scalar(stmt) or 0
+
+
+def _reactions(viewer: policy.Person, post_ids: list[int]) -> dict[int, list[ReactionSummary]]:
+    viewer_id = _viewer_id(viewer)
+    counts: dict[int, dict[ReactionKind, ReactionSummary]] = {
+        post_id: {kind: ReactionSummary(kind) for kind in ReactionKind} for post_id in post_ids}
+    for post_id, kind, count, mine in db.session.execute(
+            select(Reaction.post_id, Reaction.kind, func.count(Reaction.id),
+                   func.sum(case((Reaction.user_id == viewer_id, 1), else_=0)))
+            .where(Reaction.post_id.in_(post_ids)).group_by(Reaction.post_id, Reaction.kind)):
+        counts[post_id][kind] = ReactionSummary(kind, count, bool(mine))
+    return {post_id: list(kinds.values()) for post_id, kinds in counts.items()}
+
+
+@dataclass(frozen=True)
+class _TopicRights:
+    """What the viewer may do with the topic itself: the same for each of its posts."""
+
+    may_reply: bool
+    may_mark_answer: bool
+
+
+def _topic_rights(viewer: policy.Person, topic: Topic,
+                  standing: policy.ForumStanding) -> _TopicRights:
+    return _TopicRights(may_reply=policy.may_reply(viewer, topic, standing),
+                        may_mark_answer=policy.may_mark_answer(viewer, topic, standing))
+
+
+def _post_view(viewer: policy.Person, post: Post, number: int, reactions: list[ReactionSummary],
+               last_read: int | None, standing: policy.ForumStanding,
+               rights: _TopicRights) -> PostView:
+    topic = post.topic
+    quote, unavailable = None, False
+    if post.quoted_post_id is not None:
+        if post.quoted_post is not None and policy.may_see_post(viewer, post.quoted_post,
+                                                                standing):
+            quote = post.quoted_post
+        else:
+            unavailable = True
+    is_own = standing.user_id == post.author_id
+    return PostView(
+        post=post, number=number, reactions=reactions, quote=quote, quote_unavailable=unavailable,
+        is_new=last_read is not None and post.id > last_read and not is_own,
+        is_answer=topic.answer_post_id == post.id,
+        may_edit=policy.may_edit_post(viewer, post, standing),
+        may_delete=policy.may_delete_post(viewer, post, standing),
+        may_react=policy.may_react(viewer, post, standing),
+        may_flag=policy.may_flag(viewer, post, standing),
+        may_quote=post.is_visible and rights.may_reply,
+        may_answer=not post.is_opening and post.is_visible and rights.may_mark_answer,
+        may_moderate=standing.moderates, is_own=is_own)
+
+
+@dataclass
+class ReaderState:
+    """The viewer's own traces in a topic, read in one query."""
+
+    last_read: int | None
+    topic_level: WatchLevel | None
+    category_level: WatchLevel | None
+    draft: Draft | None
+
+
+def _reader_state(viewer: policy.Person, topic: Topic, *, with_draft: bool = False) -> ReaderState:
+    viewer_id = _viewer_id(viewer)
+    stmt = select(
+        select(ReadMark.last_read_post_id).where(ReadMark.topic_id == topic.id,
+                                                 ReadMark.user_id == viewer_id).scalar_subquery(),
+        select(TopicSubscription.level).where(TopicSubscription.topic_id == topic.id,
+                                              TopicSubscription.user_id == viewer_id)
+        .scalar_subquery(),
+        select(CategorySubscription.level).where(
+            CategorySubscription.category_id == topic.category_id,
+            CategorySubscription.user_id == viewer_id).scalar_subquery())
+    if with_draft:
+        stmt = stmt.add_columns(Draft).select_from(Topic).outerjoin(
+            Draft, and_(Draft.user_id == viewer_id, Draft.key == reply_draft_key(topic))
+        ).where(Topic.id == topic.id)
+    row = db.session.execute(stmt).one()
+    return ReaderState(last_read=row[0],
+                       topic_level=WatchLevel(row[1]) if row[1] else None,
+                       category_level=WatchLevel(row[2]) if row[2] else None,
+                       draft=row[3] if with_draft else None)
+
+
+def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None) -> TopicPage:
+    """One page of a topic's posts (None: the last page), with all the page needs, in a fixed
+    number of queries however long the topic is."""
+    community = topic.community
+    policy.authorize(viewer, Action.READ, community)
+    total = _visible_count(viewer, topic)
+    if page is None:
+        page = max(1, -(-total // PER_PAGE))
+    pagination = db.paginate(_posts_stmt(viewer, topic), page=page, per_page=PER_PAGE,
+                             error_out=False, count=False)
+    pagination.total = total
+    posts: list[Post] = list(pagination.items)
+    standing = policy.forum_standing(viewer, community)
+    rights = _topic_rights(viewer, topic, standing)
+    state = _reader_state(viewer, topic, with_draft=rights.may_reply)
+    last_read = state.last_read
+    reactions = _reactions(viewer, [post.id for post in posts])
+    offset = (pagination.page - 1) * PER_PAGE
+    views = [_post_view(viewer, post, offset + index + 1, reactions[post.id], last_read, standing,
+                        rights)
+             for index, post in enumerate(posts)]
+    answer = None
+    if topic.answer_post_id is not None:
+        answer = next((post for post in posts if post.id == topic.answer_post_id), None)
+        if answer is None:
+            answer = db.session.scalar(_posts_stmt(viewer, topic).where(
+                Post.id == topic.answer_post_id))
+    return TopicPage(
+        topic=topic, pagination=pagination, posts=views, last_read_post_id=last_read,
+        watch=state.topic_level or WatchLevel.NORMAL,
+        category_watched=state.category_level is WatchLevel.WATCHING, answer=answer,
+        may_reply=rights.may_reply, may_moderate=standing.moderates,
+        may_mark_answer=rights.may_mark_answer, draft=state.draft)
+
+
+def post_view(viewer: policy.Person, post: Post) -> PostView:
+    """One post as it appears in its topic, for a live update of an open page."""
+    number = _visible_count(viewer, post.topic, before=post.id) + 1
+    last_read = _reader_state(viewer, post.topic).last_read
+    standing = policy.forum_standing(viewer, post.topic.community)
+    return _post_view(viewer, post, number, _reactions(viewer, [post.id])[post.id], last_read,
+                      standing, _topic_rights(viewer, post.topic, standing))
+
+
+def page_of(viewer: policy.Person, post: Post) -> int:
+    """The page of its topic the post is on, as this viewer counts posts."""
+    return _visible_count(viewer, post.topic, before=post.id) // PER_PAGE + 1
+
+
+def post_address(viewer: policy.Person, post: Post) -> str:
+    topic = post.topic
+    return url_for("forums.topic", slug=topic.community.slug, topic_id=topic.id,
+                   page=page_of(viewer, post)) + f"#post-{post.id}"
+
+
+def first_unread_address(viewer: policy.Person, topic: Topic) -> str:
+    """Where "jump to the first unread post" leads: that post, or the topic's end."""
+    last_read = _reader_state(viewer, topic).last_read
+    slug = topic.community.slug
+    if last_read is None:
+        return url_for("forums.topic", slug=slug, topic_id=topic.id)
+    first = db.session.scalar(
+        select(Post).where(Post.topic_id == topic.id, Post.id > last_read,
+                           *_post_visibility(viewer, topic.community))
+        .order_by(Post.id).limit(1))
+    if first is None:
+        return url_for("forums.topic", slug=slug, topic_id=topic.id, page="last") + "#latest"
+    return post_address(viewer, first)
+
+
+def newest_visible_post_id(viewer: policy.Person, topic: Topic) -> int:
+    return db.session.scalar(select(func.max(Post.id)).where(
+        Post.topic_id == topic.id, *_post_visibility(viewer, topic.community))) or 0
+
+
+def topic_draft_key(community: Community) -> str:
+    """New topics share one draft per person and community, whichever category it goes to."""
+    return f"topic:{community.id}"
+
+
+def reply_draft_key(topic: Topic) -> str:
+    return f"reply:{topic.id}"
+
+
+def draft_for(user: policy.Person, key: str) -> Draft | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Draft).where(Draft.user_id == user.id, Draft.key == key))
+
+
+def category_watch_level(viewer: policy.Person, category: ForumCategory) -> WatchLevel:
+    level = db.session.scalar(select(CategorySubscription.level).where(
+        CategorySubscription.category_id == category.id,
+        CategorySubscription.user_id == _viewer_id(viewer)))
+    return level or WatchLevel.NORMAL
