@@ -56,6 +56,17 @@ def local_time(moment: datetime | None, fmt: str = LOCAL_TIME_FORMAT) -> str:
     return _strftime(moment.astimezone(reader_time_zone()), fmt)
 
 
+def machine_time(moment: date | None) -> str:
+    """A time for a `<time datetime>` attribute: HTML allows at most three fractional digits."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.isoformat()
+
+
 def date_label(day: date | None, fmt: str = "%B %Y") -> str:
     """A date as a month and year, e.g. "May 2019"."""
     if day is None:
@@ -88,4 +99,5 @@ def linkify_plain(text: str | None) -> Markup:
 def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(date_label, "date_label")
+    app.add_template_filter(machine_time, "machine_time")
     app.add_template_filter(linkify_plain, "linkify_plain")

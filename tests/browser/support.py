@@ -142,6 +142,49 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     return page.evaluate(_RUN_AXE, WCAG_TAGS)
 
 
+# Buttons that show and hide something (USWDS menus and accordions), details elements, the
+# mobile menu. Only the header's menus are the same on every page.
+_CLOSED_DISCLOSURES = """(scope) => Array.from(document.querySelectorAll(
+    scope + ' button[aria-expanded="false"][aria-controls]'))
+  .filter(button => button.getClientRects().length)
+  .map(button => '#' + CSS.escape(button.getAttribute('aria-controls')))"""
+
+
+def audit_open_states(page: Page, *, header: bool) -> list[str]:
+    """axe problems with each menu, disclosure and details element of the page open in turn.
+
+    A closed menu hides its text from axe, so contrast inside it is only checked when open.
+    """
+    problems: list[str] = []
+    scopes = ["header", "main"] if header else ["main"]
+    for scope in scopes:
+        for target in page.evaluate(_CLOSED_DISCLOSURES, scope):
+            button = page.locator(f'{scope} button[aria-controls="{target[1:]}"]').first
+            button.click()
+            problems += [f"(with {target} open) {line}" for line in
+                         describe_violations(page.url, axe_violations(page))]
+            if button.get_attribute("aria-expanded") == "true":
+                button.click()
+    if page.evaluate("() => { const all = document.querySelectorAll('main details:not([open])');"
+                     " all.forEach(d => { d.open = true; }); return all.length; }"):
+        problems += [f"(with every details open) {line}" for line in
+                     describe_violations(page.url, axe_violations(page))]
+    return problems
+
+
+def audit_mobile_menu(page: Page) -> list[str]:
+    """axe problems of the phone-width header with its menu, and each of its submenus, open."""
+    menu = page.locator("button.usa-menu-btn")
+    if not menu.is_visible():
+        return []
+    menu.click()
+    problems = [f"(phone menu open) {line}" for line in
+                describe_violations(page.url, axe_violations(page))]
+    problems += audit_open_states(page, header=True)
+    page.locator("button.usa-nav__close").click()
+    return problems
+
+
 def describe_violations(url: str, violations: list[dict[str, Any]]) -> list[str]:
     lines = []
     for violation in violations:

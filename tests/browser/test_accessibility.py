@@ -27,6 +27,8 @@ from tests.browser.support import (
     ROLES,
     SDI,
     PointerDriver,
+    audit_mobile_menu,
+    audit_open_states,
     axe_violations,
     describe_violations,
     page_widths,
@@ -101,10 +103,14 @@ def test_every_page_reachable_by_a_role_passes_axe_and_reflows(role, open_page, 
                             f" {watch(page).summary()}")
             continue
         problems += describe_violations(page.url, axe_violations(page))
+        # Every menu and disclosure open too; the header's are the same on every page.
+        problems += audit_open_states(page, header=len(audited) == 1)
         page.set_viewport_size({"width": NARROW, "height": 800})
         scroll_width, _ = page_widths(page)
         if scroll_width > NARROW:
             problems.append(f"{path} scrolls sideways at {NARROW}px (scrollWidth {scroll_width})")
+        if len(audited) == 1:
+            problems += audit_mobile_menu(page)
         page.set_viewport_size({"width": 1280, "height": 900})
         form_pages |= typed_form_endpoints(live_server, page)
         queue.extend(link for link in same_origin_links(page, live_server.url)

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 from flask_login import login_user
@@ -28,3 +29,43 @@ def test_an_unknown_stored_zone_shows_the_network_zone(app, member):
     with app.test_request_context():
         login_user(member)
         assert local_time(MOMENT) == local_time(MOMENT) == "January 15, 2026 12:30 PM EST"
+
+
+def test_machine_times_have_at_most_three_fractional_digits():
+    from datetime import date
+
+    from workspace.templating import machine_time
+
+    precise = datetime(2026, 11, 29, 12, 38, 54, 261132, tzinfo=UTC)
+    assert machine_time(precise) == "2026-11-29T12:38:54Z"
+    assert machine_time(date(2019, 5, 3)) == "2019-05-03"
+    assert machine_time(None) == ""
+
+
+# HTML allows at most three fractional second digits in a <time datetime> value.
+VALID_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$")
+
+
+def test_pages_carry_valid_time_values_and_no_dangling_descriptions(client_as, staff, member,
+                                                                    community):
+    from workspace.announcements.models import Announcement
+    from workspace.database import utcnow
+
+    db.session.add(Announcement(title="Welcome", body="Hello", body_html="<p>Hello</p>",
+                                author_id=staff.id, published_at=utcnow()))
+    db.session.commit()
+    pages = {staff: ["/news/", "/news/manage", "/people", "/account", "/account/password",
+                     "/communities/new", f"/communities/{community.slug}/edit",
+                     "/news/new", "/communities/"],
+             member: ["/account", "/notifications/", f"/communities/{community.slug}"]}
+    for person, paths in pages.items():
+        client = client_as(person)
+        for path in paths:
+            response = client.get(path, follow_redirects=True)
+            assert response.status_code == 200, path
+            html = response.get_data(as_text=True)
+            assert 'aria-describedby="None"' not in html, path
+            assert 'aria-describedby=""' not in html, path
+            for value in re.findall(r'<time datetime="([^"]*)"', html):
+                assert VALID_DATETIME.match(value), (path, value)
