@@ -22,10 +22,15 @@ def index() -> ResponseReturnValue:
     except ValueError:
         kind = None
     query = request.args.get("q", "")[:100]
-    return render_template("organizations/index.html",
-                           organizations=service.directory(kind=kind, query=query),
-                           people=service.people_counts(), kind=kind, query=query,
-                           kinds=list(OrganizationKind))
+    pagination = service.directory(kind=kind, query=query,
+                                   page=max(1, request.args.get("page", 1, type=int) or 1))
+    organizations = list(pagination.items)
+    return render_template("organizations/index.html", pagination=pagination,
+                           organizations=organizations,
+                           people=service.people_counts([o.id for o in organizations]),
+                           kind=kind, query=query, kinds=list(OrganizationKind),
+                           endpoint_args={"kind": kind.value if kind else None,
+                                          "q": query or None})
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from workspace import errors, policy
@@ -35,22 +36,30 @@ def state_agencies() -> list[Organization]:
                                    .order_by(Organization.state_name)))
 
 
-def directory(*, kind: OrganizationKind | None = None, query: str = "") -> list[Organization]:
-    """Organizations with their parent agency loaded, for the staff directory."""
+# State agencies first (the network's members), then their districts, then partners.
+KIND_ORDER = case({OrganizationKind.SEA.value: 0, OrganizationKind.LEA.value: 1},
+                  value=Organization.kind, else_=2)
+DIRECTORY_PER_PAGE = 25
+
+
+def directory(*, kind: OrganizationKind | None = None, query: str = "",
+              page: int = 1) -> Pagination:
+    """One page of organizations, agencies first, with their parent agency loaded."""
     stmt = (select(Organization).options(joinedload(Organization.parent))
-            .order_by(Organization.kind, Organization.state_name, Organization.name))
+            .order_by(KIND_ORDER, Organization.state_name, Organization.name))
     if kind is not None:
         stmt = stmt.where(Organization.kind == kind)
     if query.strip():
         like = f"%{query.strip().lower()}%"
         stmt = stmt.where(func.lower(Organization.name).like(like)
                           | func.lower(Organization.short_name).like(like))
-    return list(db.session.scalars(stmt))
+    return db.paginate(stmt, page=page, per_page=DIRECTORY_PER_PAGE, error_out=False)
 
 
-def people_counts() -> dict[int, int]:
-    rows = db.session.execute(select(User.organization_id, func.count()).group_by(
-        User.organization_id))
+def people_counts(organization_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(select(User.organization_id, func.count())
+                              .where(User.organization_id.in_(organization_ids))
+                              .group_by(User.organization_id))
     return {organization_id: count for organization_id, count in rows}
 
 
