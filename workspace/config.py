@@ -44,6 +44,10 @@ class DefaultConfig:
     PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
     DEMO_PASSWORD = "workspace-demo"
     SITE_NAME = "CoP Workspace"
+    # Who runs this workspace, shown in every page's footer (the USWDS identifier).
+    NETWORK_NAME = "State Support Network"
+    NETWORK_PARENT = "U.S. Department of Education, Office of State Support"
+    CONTACT_EMAIL = "help@cop-workspace.example.org"
     PREFERRED_URL_SCHEME = "http"
 
 

@@ -67,6 +67,22 @@ def machine_time(moment: date | None) -> str:
     return moment.isoformat()
 
 
+# Where rendered Markdown ends a block, its plain-text excerpt needs a space, or list items and
+# paragraphs run together ("…reporting questionsRead the purpose first").
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote|pre|tr|td|th|dd|dt)>|<br\s*/?>", re.I)
+
+
+def excerpt(html: str | None, length: int = 280) -> str:
+    """Rendered HTML as one line of plain text, cut at a word boundary with an ellipsis."""
+    text = Markup(_BLOCK_END.sub(" ", html or "")).striptags()
+    if len(text) <= length:
+        return text
+    cut = text[:length - 1]
+    if not text[length - 1].isspace():  # don't end on half a word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 def date_label(day: date | None, fmt: str = "%B %Y") -> str:
     """A date as a month and year, e.g. "May 2019"."""
     if day is None:
@@ -100,4 +116,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(date_label, "date_label")
     app.add_template_filter(machine_time, "machine_time")
+    app.add_template_filter(excerpt, "excerpt")
     app.add_template_filter(linkify_plain, "linkify_plain")

@@ -69,3 +69,21 @@ def test_pages_carry_valid_time_values_and_no_dangling_descriptions(client_as, s
             assert 'aria-describedby=""' not in html, path
             for value in re.findall(r'<time datetime="([^"]*)"', html):
                 assert VALID_DATETIME.match(value), (path, value)
+
+
+def test_excerpts_keep_words_of_list_items_and_paragraphs_apart():
+    from workspace.templating import excerpt
+    from workspace.text import render_markdown
+
+    html = render_markdown("Join us.\n\n- Bring your reporting questions\n- Read the purpose first")
+    assert excerpt(html) == "Join us. Bring your reporting questions Read the purpose first"
+    assert excerpt(html, 20) == "Join us. Bring your…"
+
+
+def test_every_page_has_the_identifier_with_privacy_and_contact(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "usa-identifier" in html
+    assert 'href="/privacy"' in html and "mailto:help@cop-workspace.example.org" in html
+    assert "Run by the State Support Network" in html
+    privacy = client.get("/privacy")
+    assert privacy.status_code == 200 and "What we keep" in privacy.get_data(as_text=True)

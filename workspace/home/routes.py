@@ -27,3 +27,8 @@ def index() -> ResponseReturnValue:
 @bp.route("/accessibility")
 def accessibility() -> ResponseReturnValue:
     return render_template("home/accessibility.html")
+
+
+@bp.route("/privacy")
+def privacy() -> ResponseReturnValue:
+    return render_template("home/privacy.html")
