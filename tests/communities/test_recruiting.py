@@ -99,3 +99,19 @@ def test_only_facilitators_and_staff_see_or_decide_the_queue(recruiting_communit
         service.interest_queue(member, recruiting_community)
     with pytest.raises(errors.WorkspaceError):
         service.decide_interest(outsider, interest, InterestStatus.ACCEPTED)
+
+
+def test_take_part_offers_one_route_and_keeps_the_call_as_context(client_as, recruiting_community,
+                                                                  outsider):
+    recruiting_community.recruiting_note = ("Send email to StateSupportNetwork@air.org with "
+                                            "subject line – Data Systems CoP")
+    db.session.commit()
+    html = client_as(outsider).get(f"/communities/{recruiting_community.slug}").get_data(
+        as_text=True)
+    section = html[html.index('id="take-part"'):]
+    section = section[:section.index("</section>")]
+    # The form comes first; the emailed call is quoted after it as the record, not as a route.
+    assert section.index('action="/communities/data-systems-cop/interest"') < section.index(
+        "the call for states said")
+    assert "Expressing interest here reaches the same facilitators" in section
+    assert "mailto:" not in section
