@@ -400,7 +400,7 @@ FORUM = f"/communities/{SDI}/forums"
 READING = {
     "staff": ["/", "/communities/", f"/communities/{DATA_SYSTEMS}",
               f"/communities/{DATA_SYSTEMS}/edit", "/communities/manage", "/news/",
-              "/news/manage", "/organizations/", "/people", "/people?page=2",
+              "/news/manage", "/organizations/?kind=partner", "/people", "/people?page=2",
               f"/communities/{SDI}/members", "/admin/outbox/", "/invitations/new",
               "/people/{person}", "/organizations/{organization}/edit",
               _searching("/communities/?q=", packs(200)[1]),

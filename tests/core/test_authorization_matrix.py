@@ -66,6 +66,9 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "home.accessibility": {
         "GET":                    "ok       ok       ok       ok      ok      ok       ok",
     },
+    "home.privacy": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+    },
     # --- Accounts ---------------------------------------------------------------------------
     "auth.sign_in": {
         "GET":                    "ok       redirect redirect redirect redirect redirect redirect",

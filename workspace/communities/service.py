@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import url_for
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, raiseload, selectinload
 
 from workspace import errors, policy
 from workspace.auth.models import User
@@ -570,3 +570,28 @@ def all_communities_for_admin(actor: User) -> list[Community]:
     policy.require_staff(actor)
     return list(db.session.scalars(select(Community).options(*_links_loaded())
                                    .order_by(Community.title)))
+
+
+def memberships_of(viewer: User) -> list[Membership]:
+    """The person's memberships in communities they may read now, with each community loaded."""
+    return list(db.session.scalars(
+        select(Membership).join(Membership.community)
+        .where(Membership.user_id == viewer.id, Community.status != CommunityStatus.ARCHIVED,
+               Community.id.in_(policy.readable_community_ids(viewer)))
+        .options(contains_eager(Membership.community)).order_by(Community.title)))
+
+
+def open_interest_counts(community_ids: list[int] | None = None) -> dict[int, int]:
+    """Expressions of interest still waiting for a decision, per community (one query)."""
+    stmt = (select(Interest.community_id, func.count(Interest.id))
+            .where(Interest.status == InterestStatus.PENDING).group_by(Interest.community_id))
+    if community_ids is not None:
+        stmt = stmt.where(Interest.community_id.in_(community_ids))
+    return {community_id: count for community_id, count in db.session.execute(stmt)}
+
+
+def status_counts() -> dict[CommunityStatus, int]:
+    """How many communities are at each stage, for the network staff's view."""
+    rows = db.session.execute(select(Community.status, func.count(Community.id))
+                              .group_by(Community.status))
+    return {CommunityStatus(status): count for status, count in rows}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from workspace import errors, policy
@@ -216,3 +216,12 @@ def post_history(moderator: User, post: Post) -> list[PostRevision]:
         select(PostRevision).where(PostRevision.post_id == post.id)
         .options(joinedload(PostRevision.editor), NO_LAZY_SQL)
         .order_by(PostRevision.id.desc())))
+
+
+def open_flag_counts(community_ids: list[int]) -> dict[int, int]:
+    """Flags waiting for a facilitator, per community (one query)."""
+    rows = db.session.execute(
+        select(Topic.community_id, func.count(Flag.id)).join(Flag.post).join(Post.topic)
+        .where(Topic.community_id.in_(community_ids), Flag.resolved_at.is_(None))
+        .group_by(Topic.community_id))
+    return {community_id: count for community_id, count in rows}

@@ -576,3 +576,38 @@ def category_watch_level(viewer: policy.Person, category: ForumCategory) -> Watc
         CategorySubscription.category_id == category.id,
         CategorySubscription.user_id == _viewer_id(viewer)))
     return level or WatchLevel.NORMAL
+
+
+# --- Across communities: the signed-in home page ---------------------------------------------
+
+def _unread_across(viewer: User, community_ids: list[int]):  # noqa: ANN202 - a Select of Topic
+    """Topics with posts the viewer hasn't read, in these communities, muted ones left out."""
+    return (select(Topic)
+            .outerjoin(ReadMark, and_(ReadMark.topic_id == Topic.id,
+                                      ReadMark.user_id == viewer.id))
+            .outerjoin(TopicSubscription, and_(TopicSubscription.topic_id == Topic.id,
+                                               TopicSubscription.user_id == viewer.id))
+            .outerjoin(CategorySubscription,
+                       and_(CategorySubscription.category_id == Topic.category_id,
+                            CategorySubscription.user_id == viewer.id))
+            .where(Topic.community_id.in_(community_ids), *VISIBLE_TO_ALL_TOPICS,
+                   Topic.last_poster_id != viewer.id,
+                   _unread_topics_clause(viewer), _not_muted()))
+
+
+def unread_topic_counts(viewer: User, community_ids: list[int]) -> dict[int, int]:
+    """How many topics have new posts for the viewer, per community (one query)."""
+    stmt = _unread_across(viewer, community_ids).with_only_columns(
+        Topic.community_id, func.count(Topic.id)).group_by(Topic.community_id)
+    return {community_id: count for community_id, count in db.session.execute(stmt)}
+
+
+def unread_topics_across(viewer: User, community_ids: list[int], *,
+                         limit: int = 8) -> list[TopicRow]:
+    """The latest topics with posts the viewer hasn't read, across their communities."""
+    topics = list(db.session.scalars(
+        _unread_across(viewer, community_ids)
+        .options(joinedload(Topic.author), joinedload(Topic.last_poster),
+                 joinedload(Topic.category), joinedload(Topic.community), NO_LAZY_SQL)
+        .order_by(Topic.last_posted_at.desc(), Topic.id.desc()).limit(limit)))
+    return _topic_rows(viewer, topics)

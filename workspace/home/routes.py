@@ -9,9 +9,9 @@ from workspace.communities.models import CommunityStatus
 from workspace.communities.service import (
     CatalogueFilters,
     catalogue,
-    communities_of,
     participation_by_state,
 )
+from workspace.home.pages import dashboard
 
 bp = Blueprint("home", __name__)
 
@@ -19,9 +19,10 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 def index() -> ResponseReturnValue:
     recruiting = catalogue(current_user, CatalogueFilters(status=CommunityStatus.RECRUITING))
+    board = dashboard(current_user) if current_user.is_authenticated else None
     return render_template("home/index.html", announcements=latest_announcements(limit=3),
                            recruiting=recruiting, states=participation_by_state(current_user),
-                           mine=communities_of(current_user))
+                           dashboard=board)
 
 
 @bp.route("/accessibility")
