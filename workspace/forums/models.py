@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.database import created, enum_type, intpk, utcnow
 from workspace.extensions import db
+from workspace.reactions import ReactionColumns
+from workspace.reactions import ReactionKind as ReactionKind  # the shared kinds, also from here
 
 if TYPE_CHECKING:
     from workspace.auth.models import User
@@ -137,37 +139,11 @@ class PostRevision(db.Model):
     editor: Mapped[User] = relationship()
 
 
-REACTION_EMOJI = {"thanks": "👍", "insightful": "💡", "question": "❓", "agree": "✅"}
-REACTION_LABELS = {"thanks": "Thanks", "insightful": "Insightful", "question": "Question",
-                   "agree": "Agree"}
-
-
-class ReactionKind(enum.StrEnum):
-    """The small fixed set of reactions; each has a text label for screen readers and all."""
-
-    THANKS = "thanks"
-    INSIGHTFUL = "insightful"
-    QUESTION = "question"
-    AGREE = "agree"
-
-    @property
-    def emoji(self) -> str:
-        return REACTION_EMOJI[self.value]
-
-    @property
-    def label(self) -> str:
-        return REACTION_LABELS[self.value]
-
-
-class Reaction(db.Model):
+class Reaction(ReactionColumns, db.Model):
     __tablename__ = "forum_reactions"
     __table_args__ = (UniqueConstraint("post_id", "user_id", "kind"),)
 
-    id: Mapped[intpk]
     post_id: Mapped[int] = mapped_column(ForeignKey("forum_posts.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[ReactionKind] = mapped_column(enum_type(ReactionKind))
-    created_at: Mapped[created]
 
 
 class WatchLevel(enum.StrEnum):

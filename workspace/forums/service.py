@@ -44,6 +44,7 @@ from workspace.forums.pages import (
 from workspace.notifications.models import Notification
 from workspace.notifications.service import announce, notify
 from workspace.policy import Action
+from workspace.reactions import toggle
 from workspace.text import MENTION, mention_handle, render_markdown
 
 TITLE_MAX = 200
@@ -404,19 +405,7 @@ def toggle_reaction(user: User, post: Post, kind: ReactionKind) -> bool:
     if not policy.may_react(user, post):
         raise errors.Forbidden("You can react to other people's posts in communities where you "
                                "take part.")
-    existing = db.session.scalar(select(Reaction).where(
-        Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
-    if existing is not None:
-        db.session.delete(existing)
-        added = False
-    else:
-        db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
-        added = True
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # a double click added it twice at once: it's there
-        added = True
+    added = toggle(Reaction.post_id, post.id, user, kind)
     publish_post_changed(post)
     return added
 
