@@ -17,7 +17,6 @@ from workspace.extensions import db
 from workspace.forums.models import (
     CategorySubscription,
     Draft,
-    Flag,
     ForumCategory,
     Post,
     Reaction,
@@ -26,6 +25,7 @@ from workspace.forums.models import (
     TopicSubscription,
     WatchLevel,
 )
+from workspace.moderation.service import open_flag_count
 from workspace.organizations.models import Organization
 from workspace.policy import Action
 from workspace.reactions import ReactionSummary
@@ -187,9 +187,7 @@ def forum_overview(viewer: policy.Person, community: Community) -> ForumOverview
     recent = _topic_rows(viewer, list(db.session.scalars(recent_stmt)))
     open_flags = 0
     if policy.can(viewer, Action.MODERATE, community):
-        open_flags = db.session.scalar(
-            select(func.count(Flag.id)).join(Flag.post).join(Post.topic)
-            .where(Topic.community_id == community.id, Flag.resolved_at.is_(None))) or 0
+        open_flags = open_flag_count(community)
     return ForumOverview(categories=[s for s in summaries if not s.category.is_archived],
                          archived=[s for s in summaries if s.category.is_archived],
                          recent=recent, open_flags=open_flags)
