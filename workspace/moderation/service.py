@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
@@ -166,7 +167,7 @@ def flag_queue(moderator: policy.Person, community: Community) -> list[FlagRow]:
     for each in flags:
         if each.is_open:
             open_ids.setdefault(each.subject_kind, []).append(each.subject_id)
-    states: dict[str, Any] = {}
+    states: dict[str, Mapping[int, SubjectState]] = {}
     for name, ids in open_ids.items():  # one query per kind of content waiting
         kind = kind_named(name)
         states[name] = kind.states(sorted(set(ids))) if kind else {}
