@@ -75,9 +75,10 @@ def register_blueprints(app: Flask) -> None:
     from workspace.forums.routes import bp as forums_bp
     from workspace.home.routes import bp as home_bp
     from workspace.mail.routes import bp as mail_bp
+    from workspace.moderation.routes import bp as moderation_bp
     from workspace.notifications.routes import bp as notifications_bp
     from workspace.organizations.routes import bp as organizations_bp
 
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
-                      notifications_bp, mail_bp, forums_bp, activity_bp):
+                      notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp):
         app.register_blueprint(blueprint)

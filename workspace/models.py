@@ -6,9 +6,7 @@ from workspace.communities.models import Community, CommunityOrganization, Inter
 from workspace.forums.models import (
     CategorySubscription,
     Draft,
-    Flag,
     ForumCategory,
-    ModerationEvent,
     Post,
     PostRevision,
     Reaction,
@@ -17,6 +15,7 @@ from workspace.forums.models import (
     TopicSubscription,
 )
 from workspace.mail.models import OutboxMessage
+from workspace.moderation.models import Flag, ModerationEvent
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization
 

@@ -141,6 +141,20 @@ def _tokens(live_server: Any) -> dict[str, str]:
     return tokens
 
 
+def _flag(live_server: Any, post_id: int) -> int:
+    """An open flag in the demo's forum, raised the way a member raises one."""
+    from workspace.auth.service import user_by_email
+    from workspace.forums.models import Post
+    from workspace.forums.moderation import flag_post
+
+    with live_server.app.test_request_context(base_url=live_server.url):
+        post = db.session.get(Post, post_id)
+        flag = flag_post(user_by_email("az.member@example.org"), post, reason="Off topic")
+        flag_id = flag.id
+        db.session.remove()
+    return flag_id
+
+
 def _ids(live_server: Any) -> dict[str, Any]:
     from sqlalchemy import select
 
@@ -214,6 +228,9 @@ FORM_ERROR_STATES: list[dict[str, Any]] = [
     {"endpoint": "forums.edit_category", "role": "facilitator",
      "path": f"/communities/{SDI}/forums/categories/{{category}}/edit",
      "form": "main form[action$='/edit']", "clear": ["Name"]},
+    {"endpoint": "moderation.hide_flagged", "role": "facilitator",
+     "path": f"/communities/{SDI}/moderation/flags/{{flag}}/hide",
+     "form": "main form[action$='/hide']"},
 ]
 
 _ERRORS_ARE_TIED_TO_FIELDS = """() => Array.from(document.querySelectorAll('[aria-invalid=true]'))
@@ -225,6 +242,7 @@ _ERRORS_ARE_TIED_TO_FIELDS = """() => Array.from(document.querySelectorAll('[ari
 
 def test_every_form_error_state_passes_axe(open_page: Callable[..., Page], live_server):
     values = {**_tokens(live_server), **_ids(live_server)}
+    values["flag"] = _flag(live_server, values["other_post"])
     problems: list[str] = []
     by_role: dict[str, list[dict[str, Any]]] = {}
     for entry in FORM_ERROR_STATES:

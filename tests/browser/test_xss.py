@@ -408,7 +408,9 @@ READING = {
               _searching("/people?q=", packs(200)[2]),
               _searching("/admin/outbox/?to=", packs(200)[3])],
     "facilitator": [f"/communities/{DATA_SYSTEMS}/interests", "/notifications/",
-                    f"{FORUM}/", f"{FORUM}/categories", f"{FORUM}/flags", f"{FORUM}/log",
+                    f"{FORUM}/", f"{FORUM}/categories", f"/communities/{SDI}/moderation/flags",
+                    f"/communities/{SDI}/moderation/log",
+                    f"/communities/{SDI}/moderation/flags/{{flag}}/hide",
                     f"{FORUM}/topics/{{topic}}"],
     "tx.member": [f"/communities/{DATA_SYSTEMS}", "/notifications/"],
     "az.member": ["/account", f"/communities/{SDI}/members", f"{FORUM}/topics/{{topic}}",
@@ -432,7 +434,8 @@ def test_no_vector_runs_anywhere_it_is_shown(open_page: Callable[..., Page], liv
     values = {"person": written["people"][0], "invitation": written["invitation"],
               "topic": written["topic"], "category": written["category"],
               "organization": _organization_with_website(live_server),
-              "announcement": _announcement_id(live_server, "All the vectors")}
+              "announcement": _announcement_id(live_server, "All the vectors"),
+              "flag": _open_flag_id(live_server)}
 
     problems: list[str] = []
     for role, paths in READING.items():
@@ -460,6 +463,16 @@ def _announcement_id(live_server: Any, title: str) -> int:
 
     with live_server.database() as session:
         return session.scalar(select(Announcement.id).where(Announcement.title == title))
+
+
+def _open_flag_id(live_server: Any) -> int:
+    from sqlalchemy import select
+
+    from workspace.moderation.models import Flag
+
+    with live_server.database() as session:
+        return session.scalar(select(Flag.id).where(Flag.resolved_at.is_(None))
+                              .order_by(Flag.id))
 
 
 # --- The trap works ---------------------------------------------------------------------------

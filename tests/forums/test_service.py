@@ -14,16 +14,16 @@ from workspace.extensions import db
 from workspace.forums import moderation, pages, service
 from workspace.forums.models import (
     Draft,
-    Flag,
     ForumCategory,
     ModerationAction,
-    ModerationEvent,
     Post,
     PostRevision,
     ReactionKind,
     Topic,
     WatchLevel,
 )
+from workspace.moderation import service as community_moderation
+from workspace.moderation.models import Flag, ModerationEvent
 from workspace.notifications.models import Notification
 
 
@@ -536,12 +536,12 @@ def test_pin_lock_move_and_the_log(topic, facilitator, categories, general, memb
     assert topic.category_id == categories[1].id
     with pytest.raises(errors.Invalid):
         moderation.move_topic(facilitator, topic, categories[1])
-    log = moderation.moderation_log(facilitator, community, page=1).items
+    log = community_moderation.moderation_log(facilitator, community, page=1).items
     assert [event.action for event in log] == [ModerationAction.MOVED, ModerationAction.LOCKED,
                                                ModerationAction.PINNED]
     assert log[0].detail == "General → Problems of practice"
     with pytest.raises(errors.Forbidden):
-        moderation.moderation_log(member, community, page=1)
+        community_moderation.moderation_log(member, community, page=1)
 
 
 def test_a_topic_moves_only_within_its_community(topic, facilitator, network):
@@ -563,10 +563,11 @@ def test_members_flag_posts_for_the_facilitators(topic, member, other_member, fa
         moderation.flag_post(observer, first, reason="Observers only read")
     with pytest.raises(errors.Forbidden):
         moderation.flag_post(member, first, reason="My own")
-    assert [f.id for f in moderation.flag_queue(facilitator, community)] == [flag.id]
+    assert [row.flag.id for row in community_moderation.flag_queue(facilitator, community)] == [
+        flag.id]
     with pytest.raises(errors.Forbidden):
-        moderation.flag_queue(member, community)
-    moderation.dismiss_flag(facilitator, flag)
+        community_moderation.flag_queue(member, community)
+    community_moderation.dismiss(facilitator, flag)
     assert not flag.is_open and flag.resolution == "No action needed"
 
 

@@ -49,7 +49,7 @@ def test_a_facilitator_sees_what_waits_on_them(client_as, facilitator, member, o
     waiting = html[html.index('id="waiting-heading"'):html.index('id="mine-heading"')]
     assert "1 expression of interest to decide" in waiting
     assert f"/communities/{recruiting_community.slug}/interests" in waiting
-    assert "1 flagged post to review" in waiting
+    assert "1 flagged item to review" in waiting
     assert ">Facilitator</span>" in html
     # A member has nothing waiting on them.
     assert 'id="waiting-heading"' not in _home(client_as, member)

@@ -81,7 +81,8 @@ def members(slug: str) -> ResponseReturnValue:
                                               CommunityRole.MEMBER.label)])
     return render_template("communities/members.html", community=community,
                            memberships=memberships, may_manage=may_manage, add_form=add_form,
-                           may_invite=policy.may_invite(current_user, community))
+                           may_invite=policy.may_invite(current_user, community),
+                           may_moderate=policy.can(current_user, Action.MODERATE, community))
 
 
 @bp.route("/<slug>/members", methods=["POST"])

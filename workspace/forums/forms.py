@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, Length
 
 from workspace.forms import Form, options
 from workspace.forums.models import WatchLevel
-from workspace.forums.moderation import REASON_MAX
 from workspace.forums.service import BODY_MAX, CATEGORY_NAME_MAX, TITLE_MAX
+from workspace.moderation.models import REASON_MAX
 
 
 def new_nonce() -> str:

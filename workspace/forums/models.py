@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.database import created, enum_type, intpk, utcnow
 from workspace.extensions import db
+from workspace.moderation.registry import register_actions
+from workspace.reactions import ReactionColumns
+from workspace.reactions import ReactionKind as ReactionKind  # the shared kinds, also from here
 
 if TYPE_CHECKING:
     from workspace.auth.models import User
@@ -137,37 +140,11 @@ class PostRevision(db.Model):
     editor: Mapped[User] = relationship()
 
 
-REACTION_EMOJI = {"thanks": "👍", "insightful": "💡", "question": "❓", "agree": "✅"}
-REACTION_LABELS = {"thanks": "Thanks", "insightful": "Insightful", "question": "Question",
-                   "agree": "Agree"}
-
-
-class ReactionKind(enum.StrEnum):
-    """The small fixed set of reactions; each has a text label for screen readers and all."""
-
-    THANKS = "thanks"
-    INSIGHTFUL = "insightful"
-    QUESTION = "question"
-    AGREE = "agree"
-
-    @property
-    def emoji(self) -> str:
-        return REACTION_EMOJI[self.value]
-
-    @property
-    def label(self) -> str:
-        return REACTION_LABELS[self.value]
-
-
-class Reaction(db.Model):
+class Reaction(ReactionColumns, db.Model):
     __tablename__ = "forum_reactions"
     __table_args__ = (UniqueConstraint("post_id", "user_id", "kind"),)
 
-    id: Mapped[intpk]
     post_id: Mapped[int] = mapped_column(ForeignKey("forum_posts.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[ReactionKind] = mapped_column(enum_type(ReactionKind))
-    created_at: Mapped[created]
 
 
 class WatchLevel(enum.StrEnum):
@@ -231,30 +208,9 @@ class Draft(db.Model):
     updated_at: Mapped[created]
 
 
-class Flag(db.Model):
-    """A member asking the facilitators to look at a post."""
-
-    __tablename__ = "forum_flags"
-
-    id: Mapped[intpk]
-    post_id: Mapped[int] = mapped_column(ForeignKey("forum_posts.id"), index=True)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[created]
-    resolved_at: Mapped[datetime | None]
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolution: Mapped[str] = mapped_column(String(200), default="")
-
-    post: Mapped[Post] = relationship()
-    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
-    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None
-
-
 class ModerationAction(enum.StrEnum):
+    """What the forum's moderators do, as the community's moderation log names it."""
+
     PINNED = "pinned"
     UNPINNED = "unpinned"
     LOCKED = "locked"
@@ -262,7 +218,6 @@ class ModerationAction(enum.StrEnum):
     MOVED = "moved"
     POST_HIDDEN = "post_hidden"
     POST_RESTORED = "post_restored"
-    FLAG_DISMISSED = "flag_dismissed"
     CATEGORY_ADDED = "category_added"
     CATEGORY_CHANGED = "category_changed"
     CATEGORY_ARCHIVED = "category_archived"
@@ -273,24 +228,10 @@ class ModerationAction(enum.StrEnum):
         return {"pinned": "Pinned a topic", "unpinned": "Unpinned a topic",
                 "locked": "Locked a topic", "unlocked": "Unlocked a topic",
                 "moved": "Moved a topic", "post_hidden": "Hid a post",
-                "post_restored": "Restored a post", "flag_dismissed": "Dismissed a flag",
+                "post_restored": "Restored a post",
                 "category_added": "Added a category", "category_changed": "Changed a category",
                 "category_archived": "Archived a category",
                 "category_restored": "Restored a category"}[self.value]
 
 
-class ModerationEvent(db.Model):
-    __tablename__ = "forum_moderation_events"
-
-    id: Mapped[intpk]
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[ModerationAction] = mapped_column(enum_type(ModerationAction))
-    topic_id: Mapped[int | None] = mapped_column(ForeignKey("forum_topics.id"))
-    post_id: Mapped[int | None] = mapped_column(ForeignKey("forum_posts.id"))
-    detail: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[created]
-
-    actor: Mapped[User] = relationship()
-    topic: Mapped[Topic | None] = relationship()
-    post: Mapped[Post | None] = relationship()
+register_actions((action.value, action.label) for action in ModerationAction)

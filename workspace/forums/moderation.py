@@ -1,114 +1,33 @@
-"""Keeping a forum civil: flags, hiding and restoring, pinning, locking, moving, the log."""
+"""Keeping a forum civil: hiding and restoring posts, pinning, locking, moving, post history.
+
+Flags and the log are the community's (workspace.moderation); the forum registers its posts
+there as a kind of content members may flag.
+"""
 
 from __future__ import annotations
 
-from flask import url_for
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from workspace import errors, policy
 from workspace.auth.models import User
-from workspace.communities.models import Community, CommunityRole, Membership
 from workspace.database import utcnow
 from workspace.extensions import db
-from workspace.forums.models import (
-    Flag,
-    ForumCategory,
-    ModerationAction,
-    ModerationEvent,
-    Post,
-    PostRevision,
-    Topic,
-)
-from workspace.forums.pages import (
-    NO_LAZY_SQL,
-)
-from workspace.forums.service import (
-    link_to_post,
-    log_moderation,
-    publish_post_changed,
-    recount_topic,
-    resolve_open_flags,
-)
+from workspace.forums import subjects
+from workspace.forums.models import ForumCategory, ModerationAction, Post, PostRevision, Topic
+from workspace.forums.pages import NO_LAZY_SQL, post_in
+from workspace.forums.service import publish_post_changed, recount_topic
+from workspace.forums.subjects import link_to_post, post_subject, topic_subject
+from workspace.moderation import service as moderation
+from workspace.moderation.models import Flag
+from workspace.moderation.registry import SubjectKind, register_kind
 from workspace.notifications.service import announce, notify
 from workspace.policy import Action
-
-REASON_MAX = 500
-
-
-
-def _clean_reason(reason: str | None, *, what: str) -> str:
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise errors.Invalid(f"Say why you are {what}.", field="reason")
-    if len(reason) > REASON_MAX:
-        raise errors.Invalid(f"Keep the reason under {REASON_MAX} characters.", field="reason")
-    return reason
-
-
-def _facilitators(community: Community) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id,
-               Membership.role == CommunityRole.FACILITATOR).order_by(User.id)))
 
 
 def flag_post(user: User, post: Post, *, reason: str) -> Flag:
     """Ask the facilitators to look at a post."""
-    if not policy.may_flag(user, post):
-        raise errors.Forbidden("You can flag other people's posts in communities where you "
-                               "take part.")
-    reason = _clean_reason(reason, what="flagging this post")
-    if db.session.scalar(select(Flag.id).where(Flag.post_id == post.id,
-                                               Flag.reporter_id == user.id,
-                                               Flag.resolved_at.is_(None))) is not None:
-        raise errors.Conflict("You have already flagged this post; a facilitator will look at it.")
-    flag = Flag(post_id=post.id, reporter_id=user.id, reason=reason)
-    db.session.add(flag)
-    community = post.topic.community
-    link = url_for("forums.flags", slug=community.slug)
-    notes = [notify(facilitator, f"{user.name} flagged a post in “{post.topic.title}”.", link)
-             for facilitator in _facilitators(community) if facilitator.id != user.id]
-    db.session.commit()
-    announce(notes)
-    return flag
-
-
-
-
-def flag_in(viewer: User, community: Community, flag_id: int) -> Flag:
-    policy.authorize(viewer, Action.MODERATE, community)
-    flag = db.session.scalar(select(Flag).join(Flag.post).join(Post.topic).where(
-        Flag.id == flag_id, Topic.community_id == community.id))
-    if flag is None:
-        raise errors.NotFound()
-    return flag
-
-
-def dismiss_flag(moderator: User, flag: Flag) -> None:
-    """Close a flag without changing the post."""
-    community = flag.post.topic.community
-    policy.authorize(moderator, Action.MODERATE, community)
-    if not flag.is_open:
-        raise errors.Conflict("That flag was already dealt with.")
-    flag.resolved_at, flag.resolved_by_id = utcnow(), moderator.id
-    flag.resolution = "No action needed"
-    log_moderation(moderator, community, ModerationAction.FLAG_DISMISSED, topic=flag.post.topic,
-                   post=flag.post, detail=flag.reason)
-    db.session.commit()
-
-
-def flag_queue(moderator: User, community: Community) -> list[Flag]:
-    """The community's flags, open ones first, for the facilitators."""
-    policy.authorize(moderator, Action.MODERATE, community)
-    flags = db.session.scalars(
-        select(Flag).join(Flag.post).join(Post.topic).where(Topic.community_id == community.id)
-        .options(joinedload(Flag.post).joinedload(Post.author),
-                 joinedload(Flag.post).joinedload(Post.topic),
-                 joinedload(Flag.reporter), joinedload(Flag.resolved_by), NO_LAZY_SQL)
-        .order_by(Flag.resolved_at.is_(None).desc(), Flag.id.desc()).limit(200))
-    return list(flags)
+    return moderation.flag(user, FORUM_POST, post, reason=reason)
 
 
 def hide_post(moderator: User, post: Post, *, reason: str) -> None:
@@ -120,14 +39,14 @@ def hide_post(moderator: User, post: Post, *, reason: str) -> None:
         raise errors.Invalid("That post was deleted by its author.")
     if post.is_hidden:
         raise errors.Conflict("That post is already hidden.")
-    reason = _clean_reason(reason, what="hiding this post")
+    reason = moderation.clean_reason(reason, what="hiding this post")
     post.hidden_at, post.hidden_by_id, post.hidden_reason = utcnow(), moderator.id, reason
     if post.is_opening:
         topic.is_hidden = True
     recount_topic(topic)
-    resolve_open_flags(moderator, post, "Post hidden")
-    log_moderation(moderator, community, ModerationAction.POST_HIDDEN, topic=topic, post=post,
-                   detail=reason)
+    moderation.resolve_flags(moderator, subjects.POST, post.id, "Post hidden")
+    moderation.log_action(moderator, community, ModerationAction.POST_HIDDEN,
+                          subject=post_subject(post), detail=reason)
     notes = []
     if post.author_id != moderator.id:
         notes.append(notify(post.author, f"A facilitator hid your post in “{topic.title}”: "
@@ -148,7 +67,8 @@ def restore_post(moderator: User, post: Post) -> None:
     if post.is_opening:
         topic.is_hidden = False
     recount_topic(topic)
-    log_moderation(moderator, community, ModerationAction.POST_RESTORED, topic=topic, post=post)
+    moderation.log_action(moderator, community, ModerationAction.POST_RESTORED,
+                          subject=post_subject(post))
     notes = []
     if post.author_id != moderator.id:
         notes.append(notify(post.author, f"A facilitator restored your post in “{topic.title}”.",
@@ -166,7 +86,7 @@ def pin_topic(moderator: User, topic: Topic, *, pinned: bool) -> None:
         return
     topic.is_pinned = pinned
     action = ModerationAction.PINNED if pinned else ModerationAction.UNPINNED
-    log_moderation(moderator, community, action, topic=topic)
+    moderation.log_action(moderator, community, action, subject=topic_subject(topic))
     db.session.commit()
 
 
@@ -178,7 +98,7 @@ def lock_topic(moderator: User, topic: Topic, *, locked: bool) -> None:
         return
     topic.is_locked = locked
     action = ModerationAction.LOCKED if locked else ModerationAction.UNLOCKED
-    log_moderation(moderator, community, action, topic=topic)
+    moderation.log_action(moderator, community, action, subject=topic_subject(topic))
     db.session.commit()
 
 
@@ -195,18 +115,9 @@ def move_topic(moderator: User, topic: Topic, category: ForumCategory) -> None:
         raise errors.Invalid("The topic is already in that category.", field="category_id")
     detail = f"{topic.category.name} → {category.name}"
     topic.category = category
-    log_moderation(moderator, community, ModerationAction.MOVED, topic=topic, detail=detail)
+    moderation.log_action(moderator, community, ModerationAction.MOVED,
+                          subject=topic_subject(topic), detail=detail)
     db.session.commit()
-
-
-def moderation_log(moderator: User, community: Community, *, page: int) -> Pagination:
-    """What the moderators did in this forum, newest first."""
-    policy.authorize(moderator, Action.MODERATE, community)
-    stmt = (select(ModerationEvent).where(ModerationEvent.community_id == community.id)
-            .options(joinedload(ModerationEvent.actor), joinedload(ModerationEvent.topic),
-                     NO_LAZY_SQL)
-            .order_by(ModerationEvent.id.desc()))
-    return db.paginate(stmt, page=page, per_page=50, error_out=False)
 
 
 def post_history(moderator: User, post: Post) -> list[PostRevision]:
@@ -218,10 +129,14 @@ def post_history(moderator: User, post: Post) -> list[PostRevision]:
         .order_by(PostRevision.id.desc())))
 
 
-def open_flag_counts(community_ids: list[int]) -> dict[int, int]:
-    """Flags waiting for a facilitator, per community (one query)."""
-    rows = db.session.execute(
-        select(Topic.community_id, func.count(Flag.id)).join(Flag.post).join(Post.topic)
-        .where(Topic.community_id.in_(community_ids), Flag.resolved_at.is_(None))
-        .group_by(Topic.community_id))
-    return {community_id: count for community_id, count in rows}
+def _hide(moderator: User, post: Post, reason: str) -> None:
+    hide_post(moderator, post, reason=reason)
+
+
+# Members flag each other's posts; facilitators hide them from the community's queue.
+FORUM_POST: SubjectKind[Post] = SubjectKind(
+    name=subjects.POST, label="post", find=post_in, describe=post_subject,
+    may_flag=policy.may_flag,
+    refusal="You can flag other people's posts in communities where you take part.",
+    hide=_hide, states=subjects.post_states)
+register_kind(FORUM_POST)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from workspace import errors, policy
@@ -17,18 +17,19 @@ from workspace.extensions import db
 from workspace.forums.models import (
     CategorySubscription,
     Draft,
-    Flag,
     ForumCategory,
     Post,
     Reaction,
-    ReactionKind,
     ReadMark,
     Topic,
     TopicSubscription,
     WatchLevel,
 )
+from workspace.moderation.service import open_flag_count
 from workspace.organizations.models import Organization
 from workspace.policy import Action
+from workspace.reactions import ReactionSummary
+from workspace.reactions import summaries as reaction_summaries
 
 PER_PAGE = 25
 
@@ -186,9 +187,7 @@ def forum_overview(viewer: policy.Person, community: Community) -> ForumOverview
     recent = _topic_rows(viewer, list(db.session.scalars(recent_stmt)))
     open_flags = 0
     if policy.can(viewer, Action.MODERATE, community):
-        open_flags = db.session.scalar(
-            select(func.count(Flag.id)).join(Flag.post).join(Post.topic)
-            .where(Topic.community_id == community.id, Flag.resolved_at.is_(None))) or 0
+        open_flags = open_flag_count(community)
     return ForumOverview(categories=[s for s in summaries if not s.category.is_archived],
                          archived=[s for s in summaries if s.category.is_archived],
                          recent=recent, open_flags=open_flags)
@@ -312,13 +311,6 @@ def activity(viewer: User, *, page: int) -> Activity:
 
 
 @dataclass
-class ReactionSummary:
-    kind: ReactionKind
-    count: int = 0
-    mine: bool = False
-
-
-@dataclass
 class PostView:
     """One post as this viewer sees it, with what they may do to it worked out once."""
 
@@ -399,15 +391,7 @@ def _visible_count(viewer: policy.Person, topic: Topic, *, before: int | None = 
 
 
 def _reactions(viewer: policy.Person, post_ids: list[int]) -> dict[int, list[ReactionSummary]]:
-    viewer_id = _viewer_id(viewer)
-    counts: dict[int, dict[ReactionKind, ReactionSummary]] = {
-        post_id: {kind: ReactionSummary(kind) for kind in ReactionKind} for post_id in post_ids}
-    for post_id, kind, count, mine in db.session.execute(
-            select(Reaction.post_id, Reaction.kind, func.count(Reaction.id),
-                   func.sum(case((Reaction.user_id == viewer_id, 1), else_=0)))
-            .where(Reaction.post_id.in_(post_ids)).group_by(Reaction.post_id, Reaction.kind)):
-        counts[post_id][kind] = ReactionSummary(kind, count, bool(mine))
-    return {post_id: list(kinds.values()) for post_id, kinds in counts.items()}
+    return reaction_summaries(Reaction.post_id, viewer, post_ids)
 
 
 @dataclass(frozen=True)

@@ -571,35 +571,29 @@ def restore_post(slug: str, post_id: int) -> ResponseReturnValue:
     return redirect(pages.post_address(me(), post))
 
 
+# The flag queue and the log are the community's now (workspace.moderation): old addresses, kept
+# in bookmarks and open tabs, lead there.
+
 @bp.route("/flags")
 @signed_in
 def flags(slug: str) -> ResponseReturnValue:
-    community = _community(slug, Action.MODERATE)
-    return _render("forums/flags.html", community,
-                   flags=moderation.flag_queue(me(), community))
+    _community(slug, Action.MODERATE)
+    return redirect(url_for("moderation.flags", slug=slug), 301)
 
 
 @bp.route("/flags/<int:flag_id>/dismissal", methods=["POST"])
 @signed_in
 def dismiss_flag(slug: str, flag_id: int) -> ResponseReturnValue:
-    community = _community(slug, Action.MODERATE)
-    flag = moderation.flag_in(me(), community, flag_id)
-    try:
-        moderation.dismiss_flag(me(), flag)
-    except errors.Conflict as exc:
-        _flash_error(exc)
-    else:
-        flash("The flag is dismissed; the post stays as it is.", "success")
-    return redirect(url_for(".flags", slug=slug))
+    _community(slug, Action.MODERATE)
+    return redirect(url_for("moderation.dismiss_flag", slug=slug, flag_id=flag_id), 308)
 
 
 @bp.route("/log")
 @signed_in
 def moderation_log(slug: str) -> ResponseReturnValue:
-    community = _community(slug, Action.MODERATE)
-    pagination = moderation.moderation_log(me(), community, page=_page_arg())
-    return _render("forums/log.html", community, pagination=pagination,
-                   endpoint_args={"slug": slug})
+    _community(slug, Action.MODERATE)
+    return redirect(url_for("moderation.moderation_log", slug=slug,
+                            page=request.args.get("page", type=int)), 301)
 
 
 # --- Categories (facilitators) ---------------------------------------------------------------

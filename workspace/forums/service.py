@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import url_for
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -20,10 +19,8 @@ from workspace.forums.models import (
     DEFAULT_CATEGORIES,
     CategorySubscription,
     Draft,
-    Flag,
     ForumCategory,
     ModerationAction,
-    ModerationEvent,
     Post,
     PostRevision,
     Reaction,
@@ -41,9 +38,12 @@ from workspace.forums.pages import (
     topic_draft_key,
     topic_in,
 )
+from workspace.forums.subjects import POST, category_subject, link_to_post
+from workspace.moderation.service import log_action, resolve_flags
 from workspace.notifications.models import Notification
 from workspace.notifications.service import announce, notify
 from workspace.policy import Action
+from workspace.reactions import toggle
 from workspace.text import MENTION, mention_handle, render_markdown
 
 TITLE_MAX = 200
@@ -115,7 +115,8 @@ def add_category(actor: User, community: Community, *, name: str,
                              position=(last if last is not None else -1) + 1)
     db.session.add(category)
     db.session.flush()
-    log_moderation(actor, community, ModerationAction.CATEGORY_ADDED, detail=name)
+    log_action(actor, community, ModerationAction.CATEGORY_ADDED,
+               subject=category_subject(category), detail=name)
     db.session.commit()
     return category
 
@@ -130,7 +131,8 @@ def update_category(actor: User, category: ForumCategory, *, name: str,
         return category
     detail = name if name == category.name else f"{category.name} → {name}"
     category.name, category.description = name, description
-    log_moderation(actor, community, ModerationAction.CATEGORY_CHANGED, detail=detail)
+    log_action(actor, community, ModerationAction.CATEGORY_CHANGED,
+               subject=category_subject(category), detail=detail)
     db.session.commit()
     return category
 
@@ -160,7 +162,8 @@ def archive_category(actor: User, category: ForumCategory, *, archived: bool) ->
     category.is_archived = archived
     action = (ModerationAction.CATEGORY_ARCHIVED if archived
               else ModerationAction.CATEGORY_RESTORED)
-    log_moderation(actor, community, action, detail=category.name)
+    log_action(actor, community, action, subject=category_subject(category),
+               detail=category.name)
     db.session.commit()
 
 
@@ -235,10 +238,6 @@ def _watch_unless_chosen(user: User, topic_id: int) -> None:
 
 def _discard_draft(user: User, key: str) -> None:
     db.session.execute(delete(Draft).where(Draft.user_id == user.id, Draft.key == key))
-
-
-def link_to_post(post: Post) -> str:
-    return url_for("forums.post_link", slug=post.topic.community.slug, post_id=post.id)
 
 
 def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
@@ -360,7 +359,7 @@ def delete_post(author: User, post: Post) -> None:
     post.deleted_at = now
     if post.is_opening:
         topic.deleted_at = now
-    resolve_open_flags(author, post, "Deleted by its author")
+    resolve_flags(author, POST, post.id, "Deleted by its author")
     recount_topic(topic)
     db.session.commit()
     publish_post_changed(post)
@@ -404,19 +403,7 @@ def toggle_reaction(user: User, post: Post, kind: ReactionKind) -> bool:
     if not policy.may_react(user, post):
         raise errors.Forbidden("You can react to other people's posts in communities where you "
                                "take part.")
-    existing = db.session.scalar(select(Reaction).where(
-        Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
-    if existing is not None:
-        db.session.delete(existing)
-        added = False
-    else:
-        db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
-        added = True
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # a double click added it twice at once: it's there
-        added = True
+    added = toggle(Reaction.post_id, post.id, user, kind)
     publish_post_changed(post)
     return added
 
@@ -613,16 +600,3 @@ def watch_category(user: User, category: ForumCategory, level: WatchLevel) -> No
         db.session.add(subscription)
     subscription.level, subscription.updated_at = level, utcnow()
     db.session.commit()
-
-
-def log_moderation(actor: User, community: Community, action: ModerationAction, *,
-                   topic: Topic | None = None, post: Post | None = None, detail: str = "") -> None:
-    db.session.add(ModerationEvent(community_id=community.id, actor_id=actor.id, action=action,
-                                   topic_id=topic.id if topic else None,
-                                   post_id=post.id if post else None, detail=detail[:500]))
-
-
-def resolve_open_flags(actor: User, post: Post, resolution: str) -> None:
-    db.session.execute(update(Flag).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
-                       .values(resolved_at=utcnow(), resolved_by_id=actor.id,
-                               resolution=resolution))

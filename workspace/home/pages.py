@@ -11,8 +11,8 @@ from workspace.auth.models import Invitation, User
 from workspace.communities import service as communities
 from workspace.communities.models import Community, CommunityRole, CommunityStatus, Membership
 from workspace.extensions import db
-from workspace.forums import moderation as forum_moderation
 from workspace.forums import pages as forum_pages
+from workspace.moderation import service as moderation
 from workspace.policy import Action
 
 NETWORK_STAGES = (CommunityStatus.RECRUITING, CommunityStatus.IN_PROGRESS,
@@ -90,7 +90,7 @@ def _waiting(managed: list[Community]) -> list[Waiting]:
         return []
     ids = [community.id for community in managed]
     interests = communities.open_interest_counts(ids)
-    flags = forum_moderation.open_flag_counts(ids)
+    flags = moderation.open_flag_counts(ids)
     waiting = [Waiting(community, interests.get(community.id, 0), flags.get(community.id, 0))
                for community in managed]
     return sorted((w for w in waiting if w.interests or w.flags),
