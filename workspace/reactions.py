@@ -16,7 +16,10 @@ from workspace.auth.models import User
 from workspace.database import created, enum_type, intpk
 from workspace.extensions import db
 
-REACTION_EMOJI = {"thanks": "👍", "insightful": "💡", "question": "❓", "agree": "✅"}
+# Icons that ship with the app (USWDS's sprite), not emoji: locked-down builds often have no
+# emoji font and show empty boxes. Every reaction also carries its text label.
+REACTION_ICONS = {"thanks": "thumb_up_alt", "insightful": "lightbulb", "question": "help",
+                  "agree": "check_circle"}
 REACTION_LABELS = {"thanks": "Thanks", "insightful": "Insightful", "question": "Question",
                    "agree": "Agree"}
 
@@ -30,8 +33,9 @@ class ReactionKind(enum.StrEnum):
     AGREE = "agree"
 
     @property
-    def emoji(self) -> str:
-        return REACTION_EMOJI[self.value]
+    def icon(self) -> str:
+        """The icon's name in static/vendor/uswds/img/sprite.svg."""
+        return REACTION_ICONS[self.value]
 
     @property
     def label(self) -> str:

@@ -14,3 +14,11 @@ def test_start_a_topic_is_on_the_forums_home_for_contributors(client_as, member,
     # Observers read along: no button that would lead to a refusal.
     assert "Start a topic" not in client_as(observer).get(url(community, "/")).get_data(
         as_text=True)
+
+
+def test_reactions_show_shipped_icons_and_labels_not_emoji(client_as, other_member, topic,
+                                                           community):
+    html = client_as(other_member).get(url(community, f"/topics/{topic.id}")).get_data(
+        as_text=True)
+    assert "sprite.svg#thumb_up_alt" in html and "> Thanks" in html
+    assert not any(emoji in html for emoji in ("👍", "💡", "❓", "✅"))
