@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from workspace import errors, policy
@@ -30,8 +30,11 @@ from workspace.forums.service import (
     publish_post_changed,
     recount_topic,
     resolve_open_flags,
+    subject_of,
+    withdraw_invitations_to_read,
 )
-from workspace.notifications.service import announce, notify
+from workspace.notifications.models import NotificationKind
+from workspace.notifications.service import notify, notify_many
 from workspace.policy import Action
 
 REASON_MAX = 500
@@ -47,11 +50,9 @@ def _clean_reason(reason: str | None, *, what: str) -> str:
     return reason
 
 
-def _facilitators(community: Community) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id,
-               Membership.role == CommunityRole.FACILITATOR).order_by(User.id)))
+def _facilitator_ids(community: Community) -> Select:
+    return select(Membership.user_id).where(Membership.community_id == community.id,
+                                            Membership.role == CommunityRole.FACILITATOR)
 
 
 def flag_post(user: User, post: Post, *, reason: str) -> Flag:
@@ -67,11 +68,12 @@ def flag_post(user: User, post: Post, *, reason: str) -> Flag:
     flag = Flag(post_id=post.id, reporter_id=user.id, reason=reason)
     db.session.add(flag)
     community = post.topic.community
-    link = url_for("forums.flags", slug=community.slug)
-    notes = [notify(facilitator, f"{user.name} flagged a post in “{post.topic.title}”.", link)
-             for facilitator in _facilitators(community) if facilitator.id != user.id]
+    notify_many(_facilitator_ids(community).where(Membership.user_id != user.id),
+                NotificationKind.FLAG_RAISED,
+                f"{user.name} flagged a post in “{post.topic.title}”.",
+                url_for("forums.flags", slug=community.slug), actor=user, community=community,
+                subject=subject_of(post))
     db.session.commit()
-    announce(notes)
     return flag
 
 
@@ -128,13 +130,13 @@ def hide_post(moderator: User, post: Post, *, reason: str) -> None:
     resolve_open_flags(moderator, post, "Post hidden")
     log_moderation(moderator, community, ModerationAction.POST_HIDDEN, topic=topic, post=post,
                    detail=reason)
-    notes = []
+    withdraw_invitations_to_read(post)
     if post.author_id != moderator.id:
-        notes.append(notify(post.author, f"A facilitator hid your post in “{topic.title}”: "
-                                         f"{reason}", link_to_post(post)))
-    db.session.commit()
-    announce(notes)
+        notify(post.author, NotificationKind.POST_HIDDEN,
+               f"A facilitator hid your post in “{topic.title}”: {reason}", link_to_post(post),
+               actor=moderator, community=community, subject=subject_of(post))
     publish_post_changed(post)
+    db.session.commit()
 
 
 def restore_post(moderator: User, post: Post) -> None:
@@ -149,13 +151,12 @@ def restore_post(moderator: User, post: Post) -> None:
         topic.is_hidden = False
     recount_topic(topic)
     log_moderation(moderator, community, ModerationAction.POST_RESTORED, topic=topic, post=post)
-    notes = []
     if post.author_id != moderator.id:
-        notes.append(notify(post.author, f"A facilitator restored your post in “{topic.title}”.",
-                            link_to_post(post)))
-    db.session.commit()
-    announce(notes)
+        notify(post.author, NotificationKind.POST_RESTORED,
+               f"A facilitator restored your post in “{topic.title}”.", link_to_post(post),
+               actor=moderator, community=community, subject=subject_of(post))
     publish_post_changed(post)
+    db.session.commit()
 
 
 def pin_topic(moderator: User, topic: Topic, *, pinned: bool) -> None:
