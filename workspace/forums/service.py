@@ -41,7 +41,7 @@ from workspace.forums.pages import (
     topic_draft_key,
     topic_in,
 )
-from workspace.notifications.models import Notification, NotificationKind
+from workspace.notifications.models import NotificationKind
 from workspace.notifications.service import Subject, notify, notify_many, withdraw
 from workspace.policy import Action
 from workspace.text import MENTION, mention_handle, render_markdown
@@ -563,18 +563,19 @@ def mention_candidates(viewer: User, community: Community, prefix: str, *,
 
 
 def _tell_mentioned(author: User, post: Post, *, title: str,
-                    skip_handles: Iterable[str] = ()) -> list[Notification]:
+                    skip_handles: Iterable[str] = ()) -> list[int]:
+    """Tell the community's people mentioned in the post (not yet told); their ids."""
     handles = _handles_in(post.body) - set(skip_handles)
     if not handles:
         return []
-    notes = []
     community = post.topic.community
-    for candidate in _mentionable(community):
-        if candidate.handle in handles and candidate.user.id != author.id:
-            notes.append(notify(candidate.user, NotificationKind.MENTION,
-                                f"{author.name} mentioned you in “{title}”.", link_to_post(post),
-                                actor=author, community=community, subject=subject_of(post)))
-    return notes
+    mentioned = [candidate.user.id for candidate in _mentionable(community)
+                 if candidate.handle in handles and candidate.user.id != author.id]
+    if not mentioned:
+        return []
+    return notify_many(select(User.id).where(User.id.in_(mentioned)), NotificationKind.MENTION,
+                       f"{author.name} mentioned you in “{title}”.", link_to_post(post),
+                       actor=author, community=community, subject=subject_of(post))
 
 
 def _tell_readers(author: User, post: Post, *, title: str, started: bool) -> None:
@@ -584,7 +585,7 @@ def _tell_readers(author: User, post: Post, *, title: str, started: bool) -> Non
     forty watchers cost what two do.
     """
     topic = post.topic
-    told = {note.user_id for note in _tell_mentioned(author, post, title=title)} | {author.id}
+    told = {*_tell_mentioned(author, post, title=title), author.id}
     if started:
         kind = NotificationKind.TOPIC_STARTED
         message = f"{author.name} started “{title}” in {topic.category.name}."

@@ -46,7 +46,7 @@ def notify(recipient: User, kind: NotificationKind, message: str, link: str = ""
     return notification
 
 
-def notify_many(recipients: Select[tuple[int]], kind: NotificationKind, message: str,
+def notify_many(recipients: Select, kind: NotificationKind, message: str,
                 link: str = "", *, actor: User | None, community: Community | None,
                 subject: Subject | None) -> list[int]:
     """Tell everyone the selection of user ids names, in one INSERT ... SELECT; their ids.
@@ -55,8 +55,9 @@ def notify_many(recipients: Select[tuple[int]], kind: NotificationKind, message:
     topic); accounts that are deactivated or never set up are left out here.
     """
     table = Notification.__table__
+    text = message[:MESSAGE_MAX]
     values = {
-        "kind": kind, "message": message[:MESSAGE_MAX], "link": link,
+        "kind": kind, "message": text, "link": link,
         "actor_id": actor.id if actor is not None else None,
         "community_id": community.id if community is not None else None,
         "subject_type": subject.type if subject else None,
@@ -67,10 +68,10 @@ def notify_many(recipients: Select[tuple[int]], kind: NotificationKind, message:
                              for name, value in values.items())).where(
         User.id.in_(recipients), User.is_deactivated.is_(False), User.password_hash.is_not(None))
     created = db.session.execute(
-        Notification.__table__.insert().from_select(["user_id", *values], rows)
+        table.insert().from_select(["user_id", *values], rows)
         .returning(table.c.id, table.c.user_id)).all()
     for notification_id, user_id in created:
-        _announce(notification_id, user_id, values["message"], link)
+        _announce(notification_id, user_id, text, link)
     return sorted(user_id for _, user_id in created)
 
 
