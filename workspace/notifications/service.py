@@ -49,11 +49,9 @@ def notify(recipient: User, kind: NotificationKind, message: str, link: str = ""
 def notify_many(recipients: Select, kind: NotificationKind, message: str,
                 link: str = "", *, actor: User | None, community: Community | None,
                 subject: Subject | None) -> list[int]:
-    """Tell everyone the selection of user ids names, in one INSERT ... SELECT; their ids.
-
-    The caller's selection carries the rule of who may hear (e.g. the policy's readers of a
-    topic); accounts that are deactivated or never set up are left out here.
-    """
+    """Tell everyone a selection of user ids names, in one INSERT ... SELECT; the ids told."""
+    # The caller's selection carries the rule of who may hear (e.g. the policy's readers of a
+    # topic); accounts that are deactivated or were never set up are left out here.
     table = Notification.__table__
     text = message[:MESSAGE_MAX]
     values = {
@@ -82,8 +80,8 @@ def _announce(notification_id: int, user_id: int, message: str, link: str) -> No
 
 
 def withdraw(*subjects: Subject, kinds: frozenset[NotificationKind] | None = None) -> int:
-    """Take back the unread notifications about these subjects (of these kinds), in the
-    caller's unit of work; open pages hear of it after the commit. How many went."""
+    """Take back unread notifications about these subjects (of these kinds); how many went."""
+    # In the caller's unit of work; open pages hear of it after the commit.
     if not subjects:
         return 0
     by_type: dict[str, set[int]] = defaultdict(set)
