@@ -374,7 +374,9 @@ def withdraw_organization(actor: User, community: Community,
     if link is None:
         raise errors.Invalid(f"{organization.name} isn't taking part in this community.")
     link.withdrawn_at = utcnow()
-    _evict_lost_readers(community, select(User.id).where(User.organization_id == organization.id))
+    _evict_lost_readers(community, select(Membership.user_id).join(
+        User, User.id == Membership.user_id).where(Membership.community_id == community.id,
+                                                   User.organization_id == organization.id))
     db.session.commit()
     policy.forget_standings()
     return link
