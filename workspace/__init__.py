@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from workspace import cli, security, templating
+from workspace import cli, realtime, security, templating
 from workspace.config import (
     DefaultConfig,
     default_database_uri,
@@ -50,9 +50,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    realtime.init_app(app)
     import_live_event_handlers()
-    # Always pass message_queue, even None: SocketIO keeps options from earlier init_app calls.
+    # Always pass message_queue and a new client manager, even without Redis: SocketIO keeps
+    # options from earlier init_app calls. The manager is realtime's, which can also evict.
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
+                      client_manager=realtime.client_manager(app.config.get("REDIS_URL")),
                       async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
                       manage_session=False)
 
@@ -64,7 +67,7 @@ def import_live_event_handlers() -> None:
     (one per app), but binds handlers declared later to the current server only.
     """
     from workspace.forums import events as forum_events  # noqa: F401
-    from workspace.notifications import events as notification_events  # noqa: F401
+    from workspace.realtime import connection  # noqa: F401 - connect, errors
 
 
 def register_blueprints(app: Flask) -> None:

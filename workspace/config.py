@@ -32,6 +32,7 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    LIVE_EVENT_LIMIT = "30 per 10 seconds"  # each person's live events, all kinds together
 
     MAIL_SERVER: str | None = None  # without it, mail stays in the in-app outbox
     MAIL_PORT = 25

@@ -38,6 +38,11 @@ class Conflict(WorkspaceError):
     default_message = "That has already been done."
 
 
+class TooOften(WorkspaceError):
+    status = 429
+    default_message = "You're doing that too often. Wait a moment and try again."
+
+
 TITLES = {
     400: "Bad request",
     403: "Not allowed",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from flask import g, has_app_context
 from flask_login import AnonymousUserMixin
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 
 from workspace import errors
 from workspace.auth.models import User
@@ -299,3 +299,22 @@ def reader_ids(community: Community) -> Select:
                    User.is_deactivated.is_(False),
                    or_(Membership.role != CommunityRole.MEMBER,
                        User.organization_id.in_(participating))))
+
+
+def topic_reader_ids(topic: Topic) -> Select:
+    """Ids of the active people who may see this topic now: `may_see_topic` as SQL.
+
+    Readers of the community (staff, and members while their agency takes part); a hidden
+    topic only its author and the moderators; a deleted one no one.
+    """
+    staff = and_(User.is_network_staff.is_(True), User.is_deactivated.is_(False))
+    stmt = select(User.id).where(or_(User.id.in_(reader_ids(topic.community)), staff),
+                                 User.password_hash.is_not(None))
+    if topic.deleted_at is not None:
+        return stmt.where(false())
+    if topic.is_hidden:
+        facilitators = select(Membership.user_id).where(
+            Membership.community_id == topic.community_id,
+            Membership.role == CommunityRole.FACILITATOR)
+        stmt = stmt.where(or_(User.id == topic.author_id, staff, User.id.in_(facilitators)))
+    return stmt

@@ -56,8 +56,26 @@
         link.appendChild(badge);
         link.appendChild(hint);
       }
-      if (badge) { badge.textContent = String(Number(badge.textContent || "0") + 1); }
+      if (badge) {
+        badge.textContent = String(Number(badge.textContent || "0") + 1);
+        badge.hidden = false;
+      }
       window.workspaceAnnounce("New notification: " + data.message);
+    });
+    // Notices about a post that was hidden or deleted are taken back while still unread.
+    socket.on("notifications_withdrawn", function (data) {
+      var badge = document.querySelector("[data-notification-count]");
+      if (!badge) { return; }
+      var left = Math.max(0, Number(badge.textContent || "0") - data.ids.length);
+      badge.textContent = String(left);
+      if (left === 0) { badge.hidden = true; }
+    });
+    // The server closes a person's connections when their access changes; the page connects
+    // again (refused if the session has ended) and each feature asks again for its rooms.
+    socket.on("disconnect", function (reason) {
+      if (reason === "io server disconnect") {
+        window.setTimeout(function () { socket.connect(); }, 1000);
+      }
     });
   }
 })();

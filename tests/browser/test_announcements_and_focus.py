@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 def test_a_live_notification_is_announced_politely(open_page, live_server):
     from workspace.auth.models import User
     from workspace.extensions import db
-    from workspace.notifications.service import announce, notify
+    from workspace.notifications.models import NotificationKind
+    from workspace.notifications.service import notify
 
     page = open_page()
     PointerDriver(page).sign_in("az.member@example.org")
@@ -30,9 +31,10 @@ def test_a_live_notification_is_announced_politely(open_page, live_server):
 
     with live_server.app.app_context():
         member = db.session.scalar(select(User).where(User.email == "az.member@example.org"))
-        note = notify(member, "Texas Education Agency joined the Data Systems CoP.", "/")
-        db.session.commit()
-        announce([note])
+        notify(member, NotificationKind.GENERAL,
+               "Texas Education Agency joined the Data Systems CoP.", "/", actor=None,
+               community=None, subject=None)
+        db.session.commit()  # the notice announces itself once committed
         db.session.remove()
 
     expect(announcer).to_have_text(

@@ -89,3 +89,38 @@ def test_my_activity_costs_the_same_however_much_is_watched(client_as, queries, 
         grow(service.start_topic(author, categories[n % 4], title=f"T{n}", body="x"), 5, people)
     one = count_page(client, "/activity/", queries)
     assert count_page(client, "/activity/?page=2", queries) == one
+
+
+def test_telling_2_or_40_watchers_of_a_reply_costs_the_same(queries, community, general, member,
+                                                            other_member, network):
+    from tests import factories
+    from workspace import policy
+    from workspace.auth.models import User
+    from workspace.forums.models import TopicSubscription, WatchLevel
+    from workspace.notifications.models import Notification
+
+    watchers = [factories.make_user(network.seas["AZ"], f"watcher{n}@azed.gov")
+                for n in range(40)]
+    for person in watchers:
+        factories.add_to(community, person, "member")
+    quiet = service.start_topic(member, general, title="Two watch", body="Opening")
+    busy = service.start_topic(member, general, title="Forty watch", body="Opening")
+    db.session.flush()
+    db.session.add_all([TopicSubscription(user_id=person.id, topic_id=topic.id,
+                                          level=WatchLevel.WATCHING)
+                        for topic, people in ((quiet, watchers[:1]), (busy, watchers))
+                        for person in people])  # the topic's author watches it too
+    db.session.commit()
+
+    counts, author_id = [], other_member.id
+    for topic_id in (quiet.id, busy.id):
+        db.session.close()
+        policy.forget_standings()  # as a new request starts with none
+        author, topic = db.session.get(User, author_id), db.session.get(Topic, topic_id)
+        with queries() as counted:
+            service.reply(author, topic, body="Here is our monitoring calendar.")
+        counts.append(counted.count)
+    told = dict(db.session.execute(
+        select(Notification.link, db.func.count()).group_by(Notification.link)).all())
+    assert sorted(told.values()) == [2, 41]  # the author, and one or forty colleagues
+    assert counts[0] == counts[1] <= 12, counts

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workspace import errors, policy
+from workspace import errors, policy, realtime
 from workspace.auth.models import Invitation, User
 from workspace.communities.models import Community, CommunityRole, Membership
 from workspace.communities.service import add_member, check_role_fits_organization
@@ -80,8 +80,15 @@ def load_session_user(session_id: str) -> User | None:
 
 def end_all_sessions(user: User) -> None:
     """Sign the person out everywhere: every earlier session cookie stops working."""
-    user.session_version += 1
+    _end_sessions(user)
     db.session.commit()
+
+
+def _end_sessions(user: User) -> None:
+    """Every earlier session cookie stops working, and (after the commit) every open live
+    connection closes: a page that reconnects with a session still valid is let back in."""
+    user.session_version += 1
+    realtime.disconnect([user.id])
 
 
 def check_new_password(password: str, confirm: str, *, email: str = "") -> None:
@@ -99,7 +106,7 @@ def change_password(user: User, *, current: str, password: str, confirm: str) ->
         raise errors.Invalid("Your current password isn't right.", field="current")
     check_new_password(password, confirm, email=user.email)
     user.password_hash = generate_password_hash(password)
-    user.session_version += 1
+    _end_sessions(user)
     db.session.commit()
 
 
@@ -297,7 +304,7 @@ def reset_password(token: str, *, password: str, confirm: str) -> User:
     user = user_from_reset_token(token)
     check_new_password(password, confirm, email=user.email)
     user.password_hash = generate_password_hash(password)
-    user.session_version += 1
+    _end_sessions(user)
     user.last_signed_in_at = utcnow()
     db.session.commit()
     return user
@@ -330,6 +337,10 @@ def update_person(actor: User, user: User, *, name: str, title: str, phone: str,
     if user.id == actor.id and not is_network_staff:
         raise errors.Invalid("You can't remove your own staff role.", field="is_network_staff")
     _apply_profile(user, name=name, title=title, phone=phone, time_zone=time_zone)
+    if user.organization_id != organization.id or (user.is_network_staff
+                                                   and not is_network_staff):
+        # They may lose communities: their pages reconnect and rejoin only what they still may.
+        realtime.disconnect([user.id])
     if user.organization_id != organization.id:
         user.organization = organization
         policy.forget_standings()
@@ -344,5 +355,5 @@ def set_deactivated(actor: User, user: User, deactivated: bool) -> None:
         raise errors.Invalid("You can't deactivate your own account.")
     user.is_deactivated = deactivated
     if deactivated:
-        user.session_version += 1
+        _end_sessions(user)
     db.session.commit()

@@ -11,7 +11,7 @@ from flask import url_for
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, raiseload, selectinload
 
-from workspace import errors, policy
+from workspace import errors, policy, realtime
 from workspace.auth.models import User
 from workspace.communities.models import (
     STATUS_TRANSITIONS,
@@ -29,7 +29,8 @@ from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.forums.service import add_default_categories
 from workspace.mail.service import deliver_pending, queue_email
-from workspace.notifications.service import announce, notify
+from workspace.notifications.models import NotificationKind
+from workspace.notifications.service import Subject, notify, notify_many
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.policy import Action
 from workspace.text import render_markdown
@@ -294,11 +295,12 @@ def add_member(actor: User, community: Community, person: User, *,
         db.session.add(membership)
     else:
         membership.role = role
-    note = notify(person, f"{actor.name} added you to {community.title} as {role.label.lower()}.",
-                  url_for("communities.show", slug=community.slug))
+    notify(person, NotificationKind.ADDED_TO_COMMUNITY,
+           f"{actor.name} added you to {community.title} as {role.label.lower()}.",
+           url_for("communities.show", slug=community.slug), actor=actor, community=community,
+           subject=Subject("community", community.id))
     db.session.commit()
     policy.forget_standings()
-    announce([note])
     return membership
 
 
@@ -306,9 +308,21 @@ def remove_member(actor: User, community: Community, membership: Membership) -> 
     """Take someone out of a community; what they wrote stays."""
     if membership.user_id != actor.id:
         policy.authorize(actor, Action.MANAGE, community)
+    user_id = membership.user_id
     db.session.delete(membership)
+    _evict_lost_readers(community, select(User.id).where(User.id == user_id))
     db.session.commit()
     policy.forget_standings()
+
+
+def _evict_lost_readers(community: Community, people: Select) -> None:
+    """Of these people, those who may no longer read the community leave its live rooms
+    (after the commit). Asked in the unit of work that took the access away, once flushed."""
+    db.session.flush()
+    lost = db.session.scalars(select(User.id).where(
+        User.id.in_(people), User.id.not_in(policy.reader_ids(community)),
+        User.is_network_staff.is_(False)))
+    realtime.evict(lost, community.id)
 
 
 def membership_in(community: Community, membership_id: int) -> Membership:
@@ -360,6 +374,9 @@ def withdraw_organization(actor: User, community: Community,
     if link is None:
         raise errors.Invalid(f"{organization.name} isn't taking part in this community.")
     link.withdrawn_at = utcnow()
+    _evict_lost_readers(community, select(Membership.user_id).join(
+        User, User.id == Membership.user_id).where(Membership.community_id == community.id,
+                                                   User.organization_id == organization.id))
     db.session.commit()
     policy.forget_standings()
     return link
@@ -390,19 +407,14 @@ def express_interest(contact: User, community: Community, *,
                         problem_of_practice=statement)
     db.session.add(interest)
     db.session.flush()
-    link = url_for("communities.interests", slug=community.slug)
-    notes = [notify(facilitator, f"{contact.organization.name} expressed interest in "
-                                 f"{community.title}.", link)
-             for facilitator in _facilitators(community)]
+    notify_many(select(Membership.user_id).where(Membership.community_id == community.id,
+                                                  Membership.role == CommunityRole.FACILITATOR),
+                NotificationKind.INTEREST_RECEIVED,
+                f"{contact.organization.name} expressed interest in {community.title}.",
+                url_for("communities.interests", slug=community.slug), actor=contact,
+                community=community, subject=Subject("interest", interest.id))
     db.session.commit()
-    announce(notes)
     return interest
-
-
-def _facilitators(community: Community) -> list[User]:
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
-                                   .where(Membership.community_id == community.id,
-                                          Membership.role == CommunityRole.FACILITATOR)))
 
 
 def interest_queue(viewer: User, community: Community) -> list[Interest]:
@@ -470,7 +482,9 @@ def decide_interest(facilitator: User, interest: Interest, decision: InterestSta
     page = url_for("communities.show", slug=community.slug, _external=True)
     summary = (f"{interest.organization.name} was {DECISION_WORDS[decision]} "
                f"{community.title}.")
-    note = notify(interest.contact, summary, url_for("communities.show", slug=community.slug))
+    notify(interest.contact, NotificationKind.INTEREST_DECIDED, summary,
+           url_for("communities.show", slug=community.slug), actor=facilitator,
+           community=community, subject=Subject("interest", interest.id))
     reply = f"\n\nA note from {facilitator.name}:\n{interest.decision_message}\n" if (
         interest.decision_message) else "\n"
     email = queue_email(interest.contact.email, f"{community.title}: your state's interest",
@@ -478,7 +492,6 @@ def decide_interest(facilitator: User, interest: Interest, decision: InterestSta
                         f"The community's page: {page}\n")
     db.session.commit()
     policy.forget_standings()
-    announce([note])
     deliver_pending([email])
     return interest
 

@@ -8,18 +8,17 @@ from flask_login import current_user
 from flask_socketio import join_room
 
 from workspace import realtime
-from workspace.extensions import socketio
 from workspace.forums import pages
 
 
-@socketio.on("watch_topic", namespace=realtime.NAMESPACE)
+@realtime.on("watch_topic")
 def watch_topic(data: dict[str, Any]) -> dict[str, Any]:
     topic = pages.topic_for_live(current_user, realtime.int_arg(data, "topic_id"))
-    join_room(realtime.topic_room(topic.id))
+    join_room(realtime.topic_room(topic.community_id, topic.id))
     return {"ok": True}
 
 
-@socketio.on("watch_forum", namespace=realtime.NAMESPACE)
+@realtime.on("watch_forum")
 def watch_forum(data: dict[str, Any]) -> dict[str, Any]:
     community = pages.forum_for_live(current_user, realtime.int_arg(data, "community_id"))
     join_room(realtime.forum_room(community.id))

@@ -16,12 +16,18 @@ from workspace.extensions import db
 from workspace.forums import subjects
 from workspace.forums.models import ForumCategory, ModerationAction, Post, PostRevision, Topic
 from workspace.forums.pages import NO_LAZY_SQL, post_in
-from workspace.forums.service import publish_post_changed, recount_topic
+from workspace.forums.service import (
+    publish_post_changed,
+    recount_topic,
+    subject_of,
+    withdraw_invitations_to_read,
+)
 from workspace.forums.subjects import link_to_post, post_subject, topic_subject
 from workspace.moderation import service as moderation
 from workspace.moderation.models import Flag
 from workspace.moderation.registry import SubjectKind, register_kind
-from workspace.notifications.service import announce, notify
+from workspace.notifications.models import NotificationKind
+from workspace.notifications.service import notify
 from workspace.policy import Action
 
 
@@ -47,13 +53,13 @@ def hide_post(moderator: User, post: Post, *, reason: str) -> None:
     moderation.resolve_flags(moderator, subjects.POST, post.id, "Post hidden")
     moderation.log_action(moderator, community, ModerationAction.POST_HIDDEN,
                           subject=post_subject(post), detail=reason)
-    notes = []
+    withdraw_invitations_to_read(post)
     if post.author_id != moderator.id:
-        notes.append(notify(post.author, f"A facilitator hid your post in “{topic.title}”: "
-                                         f"{reason}", link_to_post(post)))
-    db.session.commit()
-    announce(notes)
+        notify(post.author, NotificationKind.POST_HIDDEN,
+               f"A facilitator hid your post in “{topic.title}”: {reason}", link_to_post(post),
+               actor=moderator, community=community, subject=subject_of(post))
     publish_post_changed(post)
+    db.session.commit()
 
 
 def restore_post(moderator: User, post: Post) -> None:
@@ -69,13 +75,12 @@ def restore_post(moderator: User, post: Post) -> None:
     recount_topic(topic)
     moderation.log_action(moderator, community, ModerationAction.POST_RESTORED,
                           subject=post_subject(post))
-    notes = []
     if post.author_id != moderator.id:
-        notes.append(notify(post.author, f"A facilitator restored your post in “{topic.title}”.",
-                            link_to_post(post)))
-    db.session.commit()
-    announce(notes)
+        notify(post.author, NotificationKind.POST_RESTORED,
+               f"A facilitator restored your post in “{topic.title}”.", link_to_post(post),
+               actor=moderator, community=community, subject=subject_of(post))
     publish_post_changed(post)
+    db.session.commit()
 
 
 def pin_topic(moderator: User, topic: Topic, *, pinned: bool) -> None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -40,8 +40,8 @@ from workspace.forums.pages import (
 )
 from workspace.forums.subjects import POST, category_subject, link_to_post
 from workspace.moderation.service import log_action, resolve_flags
-from workspace.notifications.models import Notification
-from workspace.notifications.service import announce, notify
+from workspace.notifications.models import NotificationKind
+from workspace.notifications.service import Subject, notify, notify_many, withdraw
 from workspace.policy import Action
 from workspace.reactions import toggle
 from workspace.text import MENTION, mention_handle, render_markdown
@@ -59,6 +59,12 @@ NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 DRAFT_KEY = re.compile(r"^(topic|reply):([0-9]{1,12})$")
+
+
+
+# Notices that send people to read a post: they go when the post is hidden or deleted.
+INVITATIONS_TO_READ = frozenset({NotificationKind.MENTION, NotificationKind.REPLY,
+                                 NotificationKind.TOPIC_STARTED})
 
 
 def add_default_categories(community: Community) -> list[ForumCategory]:
@@ -240,6 +246,18 @@ def _discard_draft(user: User, key: str) -> None:
     db.session.execute(delete(Draft).where(Draft.user_id == user.id, Draft.key == key))
 
 
+def subject_of(post: Post) -> Subject:
+    return Subject(POST, post.id)
+
+
+def withdraw_invitations_to_read(post: Post) -> None:
+    """Unread notices sending people to a post that is gone, or to any post of a topic that is."""
+    post_ids = [post.id]
+    if post.is_opening:  # the topic goes with it: so do the notices about its replies
+        post_ids = list(db.session.scalars(select(Post.id).where(Post.topic_id == post.topic_id)))
+    withdraw(*(Subject(POST, post_id) for post_id in post_ids), kinds=INVITATIONS_TO_READ)
+
+
 def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
                 nonce: str | None = None) -> Topic:
     """Open a topic with its first post and tell the people watching the category."""
@@ -264,18 +282,17 @@ def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
         _set_read_mark(author, topic.id, first.id)
         _watch_unless_chosen(author, topic.id)
         _discard_draft(author, topic_draft_key(community))
-        notes = _tell_readers(author, first, title=title, started=True)
+        _tell_readers(author, first, title=title, started=True)
+        realtime.publish("topic_started", {"topic_id": topic.id, "category_id": category.id,
+                                           "title": topic.title},
+                         to=realtime.forum_room(community.id))
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
+        db.session.rollback()  # and what it published is dropped
         repeated = _post_for_nonce(author, nonce)  # the same form arrived twice at once
         if repeated is None:
             raise
         return repeated.topic
-    announce(notes)
-    realtime.publish("topic_started", {"topic_id": topic.id, "category_id": category.id,
-                                       "title": topic.title},
-                     to=realtime.forum_room(community.id))
     return topic
 
 
@@ -310,17 +327,16 @@ def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = N
         _set_read_mark(author, topic.id, post.id)
         _watch_unless_chosen(author, topic.id)
         _discard_draft(author, reply_draft_key(topic))
-        notes = _tell_readers(author, post, title=topic.title, started=False)
+        _tell_readers(author, post, title=topic.title, started=False)
+        realtime.publish("post_added", {"topic_id": topic.id, "post_id": post.id},
+                         to=realtime.topic_room(topic.community_id, topic.id))
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
+        db.session.rollback()  # and what it published is dropped
         repeated = _post_for_nonce(author, nonce)
         if repeated is None:
             raise
         return repeated
-    announce(notes)
-    realtime.publish("post_added", {"topic_id": topic.id, "post_id": post.id},
-                     to=realtime.topic_room(topic.id))
     return post
 
 
@@ -342,10 +358,9 @@ def edit_post(editor: User, post: Post, *, body: str, title: str | None = None) 
     post.body_html = render_post_body(topic.community, body)
     topic.title = new_title
     db.session.flush()
-    notes = _tell_mentioned(editor, post, title=new_title, skip_handles=before)
-    db.session.commit()
-    announce(notes)
+    _tell_mentioned(editor, post, title=new_title, skip_handles=before)
     publish_post_changed(post)
+    db.session.commit()
     return post
 
 
@@ -361,8 +376,9 @@ def delete_post(author: User, post: Post) -> None:
         topic.deleted_at = now
     resolve_flags(author, POST, post.id, "Deleted by its author")
     recount_topic(topic)
-    db.session.commit()
+    withdraw_invitations_to_read(post)
     publish_post_changed(post)
+    db.session.commit()
 
 
 def mark_answer(actor: User, post: Post) -> None:
@@ -374,16 +390,16 @@ def mark_answer(actor: User, post: Post) -> None:
         raise errors.Invalid("Choose a reply as the answer.")
     previous = topic.answer_post_id
     topic.answer_post_id = post.id
-    notes = []
     if post.author_id != actor.id:
-        notes.append(notify(post.author, f"{actor.name} marked your reply in “{topic.title}” "
-                                         "as the answer.", link_to_post(post)))
-    db.session.commit()
-    announce(notes)
+        notify(post.author, NotificationKind.ANSWER_MARKED,
+               f"{actor.name} marked your reply in “{topic.title}” as the answer.",
+               link_to_post(post), actor=actor, community=topic.community,
+               subject=subject_of(post))
     if previous and previous != post.id:
         realtime.publish("post_changed", {"topic_id": topic.id, "post_id": previous},
-                         to=realtime.topic_room(topic.id))
+                         to=realtime.topic_room(topic.community_id, topic.id))
     publish_post_changed(post)
+    db.session.commit()
 
 
 def unmark_answer(actor: User, topic: Topic) -> None:
@@ -392,10 +408,10 @@ def unmark_answer(actor: User, topic: Topic) -> None:
         raise errors.Forbidden("Only the person who asked, or a facilitator, marks the answer.")
     previous = topic.answer_post_id
     topic.answer_post_id = None
-    db.session.commit()
     if previous:
         realtime.publish("post_changed", {"topic_id": topic.id, "post_id": previous},
-                         to=realtime.topic_room(topic.id))
+                         to=realtime.topic_room(topic.community_id, topic.id))
+    db.session.commit()
 
 
 def toggle_reaction(user: User, post: Post, kind: ReactionKind) -> bool:
@@ -410,7 +426,7 @@ def toggle_reaction(user: User, post: Post, kind: ReactionKind) -> bool:
 
 def publish_post_changed(post: Post) -> None:
     realtime.publish("post_changed", {"topic_id": post.topic_id, "post_id": post.id},
-                     to=realtime.topic_room(post.topic_id))
+                     to=realtime.topic_room(post.topic.community_id, post.topic_id))
 
 
 def recount_topic(topic: Topic) -> None:
@@ -533,46 +549,51 @@ def mention_candidates(viewer: User, community: Community, prefix: str, *,
 
 
 def _tell_mentioned(author: User, post: Post, *, title: str,
-                    skip_handles: Iterable[str] = ()) -> list[Notification]:
+                    skip_handles: Iterable[str] = ()) -> list[int]:
+    """Tell the community's people mentioned in the post (not yet told); their ids."""
     handles = _handles_in(post.body) - set(skip_handles)
     if not handles:
         return []
-    notes = []
-    for candidate in _mentionable(post.topic.community):
-        if candidate.handle in handles and candidate.user.id != author.id:
-            notes.append(notify(candidate.user, f"{author.name} mentioned you in “{title}”.",
-                                link_to_post(post)))
-    return notes
+    community = post.topic.community
+    mentioned = [candidate.user.id for candidate in _mentionable(community)
+                 if candidate.handle in handles and candidate.user.id != author.id]
+    if not mentioned:
+        return []
+    return notify_many(select(User.id).where(User.id.in_(mentioned)), NotificationKind.MENTION,
+                       f"{author.name} mentioned you in “{title}”.", link_to_post(post),
+                       actor=author, community=community, subject=subject_of(post))
 
 
-def _tell_readers(author: User, post: Post, *, title: str, started: bool) -> list[Notification]:
-    """Mentioned people, then everyone watching the topic or its category, once each."""
+def _tell_readers(author: User, post: Post, *, title: str, started: bool) -> None:
+    """Mentioned people, then everyone watching the topic or its category, once each.
+
+    The watchers are told in one INSERT ... SELECT, filtered by who may see the topic, so
+    forty watchers cost what two do.
+    """
     topic = post.topic
-    notes = _tell_mentioned(author, post, title=title)
-    told = {note.user_id for note in notes} | {author.id}
-    topic_levels = dict(db.session.execute(
-        select(TopicSubscription.user_id, TopicSubscription.level)
-        .where(TopicSubscription.topic_id == topic.id)).all())
-    category_watchers = set(db.session.scalars(
-        select(CategorySubscription.user_id).where(
-            CategorySubscription.category_id == topic.category_id,
-            CategorySubscription.level == WatchLevel.WATCHING)))
-    watchers = {user_id for user_id, level in topic_levels.items()
-                if level is WatchLevel.WATCHING}
-    watchers |= {user_id for user_id in category_watchers
-                 if topic_levels.get(user_id) not in (WatchLevel.MUTED, WatchLevel.NORMAL)}
-    watchers -= told
-    if not watchers:
-        return notes
+    told = {*_tell_mentioned(author, post, title=title), author.id}
     if started:
+        kind = NotificationKind.TOPIC_STARTED
         message = f"{author.name} started “{title}” in {topic.category.name}."
     else:
-        message = f"{author.name} replied to “{title}”."
-    for person in db.session.scalars(select(User).where(User.id.in_(watchers))
-                                     .order_by(User.id)):
-        if person.is_active and policy.may_see_topic(person, topic):
-            notes.append(notify(person, message, link_to_post(post)))
-    return notes
+        kind, message = NotificationKind.REPLY, f"{author.name} replied to “{title}”."
+    recipients = select(User.id).where(_watches(topic),
+                                       User.id.in_(policy.topic_reader_ids(topic)),
+                                       User.id.not_in(told))
+    notify_many(recipients, kind, message, link_to_post(post), actor=author,
+                community=topic.community, subject=subject_of(post))
+
+
+def _watches(topic: Topic) -> ColumnElement[bool]:
+    """Watching the topic; or watching its category, unless they chose a level for the topic."""
+    chosen = select(TopicSubscription.user_id).where(TopicSubscription.topic_id == topic.id)
+    in_category = select(CategorySubscription.user_id).where(
+        CategorySubscription.category_id == topic.category_id,
+        CategorySubscription.level == WatchLevel.WATCHING,
+        CategorySubscription.user_id.not_in(
+            chosen.where(TopicSubscription.level != WatchLevel.WATCHING)))
+    return or_(User.id.in_(chosen.where(TopicSubscription.level == WatchLevel.WATCHING)),
+               User.id.in_(in_category))
 
 
 def watch_topic(user: User, topic: Topic, level: WatchLevel) -> None:

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload, raiseload
 
 from workspace import errors, policy
@@ -31,7 +31,9 @@ from workspace.moderation.registry import (
     SubjectState,
     kind_named,
 )
-from workspace.notifications.service import announce, notify
+from workspace.notifications.models import NotificationKind
+from workspace.notifications.service import Subject as NoticeSubject
+from workspace.notifications.service import notify_many
 from workspace.policy import Action
 
 T = TypeVar("T")
@@ -57,11 +59,9 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def _facilitators(community: Community) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id,
-               Membership.role == CommunityRole.FACILITATOR).order_by(User.id)))
+def _facilitator_ids(community: Community) -> Select:
+    return select(Membership.user_id).where(Membership.community_id == community.id,
+                                            Membership.role == CommunityRole.FACILITATOR)
 
 
 def flag(reporter: User, kind: SubjectKind[T], item: T, *, reason: str) -> Flag:
@@ -83,10 +83,12 @@ def flag(reporter: User, kind: SubjectKind[T], item: T, *, reason: str) -> Flag:
     db.session.add(flagged)
     link = url_for("moderation.flags", slug=community.slug)
     what = subject.notice or subject.summary
-    notes = [notify(facilitator, f"{reporter.name} flagged {what}.", link)
-             for facilitator in _facilitators(community) if facilitator.id != reporter.id]
+    db.session.flush()
+    notify_many(_facilitator_ids(community).where(Membership.user_id != reporter.id),
+                NotificationKind.FLAG_RAISED, f"{reporter.name} flagged {what}.", link,
+                actor=reporter, community=community,
+                subject=NoticeSubject(kind.name, subject.id))
     db.session.commit()
-    announce(notes)
     return flagged
 
 

@@ -1,30 +1,106 @@
-"""In-app notifications: stored for the bell, pushed live to the person's open pages."""
+"""In-app notifications: what they are about, told to one person or many at once, and withdrawn.
+
+Each notice records its kind, who did it, the community and the subject (a kind of content and
+its id), so later features can choose by kind (email preferences, digests), group them, and take
+them back when their subject disappears. Notices are written in the caller's unit of work and
+announce themselves live once it commits (realtime.publish).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from collections import defaultdict
+from typing import NamedTuple
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, delete, func, literal, or_, select, update
 
 from workspace import realtime
 from workspace.auth.models import User
+from workspace.communities.models import Community
 from workspace.database import utcnow
 from workspace.extensions import db
-from workspace.notifications.models import Notification
+from workspace.notifications.models import Notification, NotificationKind
+
+MESSAGE_MAX = 500
 
 
-def notify(user: User, message: str, link: str = "") -> Notification:
-    """Record a notification in the caller's unit of work; call announce() after commit."""
-    notification = Notification(user_id=user.id, message=message[:500], link=link)
+class Subject(NamedTuple):
+    """What a notification is about: a kind of content and its id, e.g. ("forum_post", 42)."""
+
+    type: str
+    id: int
+
+
+def notify(recipient: User, kind: NotificationKind, message: str, link: str = "", *,
+           actor: User | None, community: Community | None,
+           subject: Subject | None) -> Notification:
+    """Tell one person something, in the caller's unit of work; it goes live after the commit."""
+    notification = Notification(
+        user_id=recipient.id, kind=kind, message=message[:MESSAGE_MAX], link=link,
+        actor_id=actor.id if actor is not None else None,
+        community_id=community.id if community is not None else None,
+        subject_type=subject.type if subject else None, subject_id=subject.id if subject else None)
     db.session.add(notification)
     db.session.flush()
+    _announce(notification.id, recipient.id, notification.message, link)
     return notification
 
 
-def announce(notifications: list[Notification]) -> None:
-    for notification in notifications:
-        realtime.publish("notification_added",
-                         {"id": notification.id, "message": notification.message,
-                          "link": notification.link},
-                         to=realtime.user_room(notification.user_id))
+def notify_many(recipients: Select, kind: NotificationKind, message: str,
+                link: str = "", *, actor: User | None, community: Community | None,
+                subject: Subject | None) -> list[int]:
+    """Tell everyone a selection of user ids names, in one INSERT ... SELECT; the ids told."""
+    # The caller's selection carries the rule of who may hear (e.g. the policy's readers of a
+    # topic); accounts that are deactivated or were never set up are left out here.
+    table = Notification.__table__
+    text = message[:MESSAGE_MAX]
+    values = {
+        "kind": kind, "message": text, "link": link,
+        "actor_id": actor.id if actor is not None else None,
+        "community_id": community.id if community is not None else None,
+        "subject_type": subject.type if subject else None,
+        "subject_id": subject.id if subject else None,
+        "created_at": utcnow(),
+    }
+    rows = select(User.id, *(literal(value, table.c[name].type).label(name)
+                             for name, value in values.items())).where(
+        User.id.in_(recipients), User.is_deactivated.is_(False), User.password_hash.is_not(None))
+    created = db.session.execute(
+        table.insert().from_select(["user_id", *values], rows)
+        .returning(table.c.id, table.c.user_id)).all()
+    for notification_id, user_id in created:
+        _announce(notification_id, user_id, text, link)
+    return sorted(user_id for _, user_id in created)
+
+
+def _announce(notification_id: int, user_id: int, message: str, link: str) -> None:
+    realtime.publish("notification_added", {"id": notification_id, "message": message,
+                                            "link": link},
+                     to=realtime.user_room(user_id))
+
+
+def withdraw(*subjects: Subject, kinds: frozenset[NotificationKind] | None = None) -> int:
+    """Take back unread notifications about these subjects (of these kinds); how many went."""
+    # In the caller's unit of work; open pages hear of it after the commit.
+    if not subjects:
+        return 0
+    by_type: dict[str, set[int]] = defaultdict(set)
+    for subject in subjects:
+        by_type[subject.type].add(subject.id)
+    about = [(Notification.subject_type == subject_type) & Notification.subject_id.in_(ids)
+             for subject_type, ids in by_type.items()]
+    stmt = delete(Notification).where(Notification.read_at.is_(None),
+                                      or_(*about))
+    if kinds is not None:
+        stmt = stmt.where(Notification.kind.in_(kinds))
+    gone = db.session.execute(stmt.returning(Notification.id, Notification.user_id)).all()
+    withdrawn: dict[int, list[int]] = defaultdict(list)
+    for notification_id, user_id in gone:
+        withdrawn[user_id].append(notification_id)
+    for user_id, ids in withdrawn.items():
+        realtime.publish("notifications_withdrawn", {"ids": sorted(ids)},
+                         to=realtime.user_room(user_id))
+    return len(gone)
 
 
 def unread_count(user: User) -> int:
@@ -32,7 +108,7 @@ def unread_count(user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def recent_notifications(user: User, *, page: int):  # noqa: ANN201 - Pagination
+def recent_notifications(user: User, *, page: int) -> Pagination:
     stmt = (select(Notification).where(Notification.user_id == user.id)
             .order_by(Notification.id.desc()))
     return db.paginate(stmt, page=page, per_page=30, error_out=False)
