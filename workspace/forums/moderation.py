@@ -33,6 +33,7 @@ from workspace.forums.service import (
 )
 from workspace.notifications.service import announce, notify
 from workspace.policy import Action
+from workspace.policy import forums as forum_policy
 
 REASON_MAX = 500
 
@@ -56,9 +57,7 @@ def _facilitators(community: Community) -> list[User]:
 
 def flag_post(user: User, post: Post, *, reason: str) -> Flag:
     """Ask the facilitators to look at a post."""
-    if not policy.may_flag(user, post):
-        raise errors.Forbidden("You can flag other people's posts in communities where you "
-                               "take part.")
+    policy.require(user, forum_policy.may_flag, post)
     reason = _clean_reason(reason, what="flagging this post")
     if db.session.scalar(select(Flag.id).where(Flag.post_id == post.id,
                                                Flag.reporter_id == user.id,
