@@ -190,3 +190,20 @@ def test_a_deactivated_account_stands_where_a_visitor_stands(community, member, 
     assert policy.can(member, Action.VIEW, community)  # the public page, like anyone
     assert not policy.can(member, Action.READ, community)
     assert not policy.is_staff(staff) and not policy.can(staff, Action.READ, community)
+
+
+def test_the_catalogue_shows_only_cards_whose_page_opens(client_as, network, community, member,
+                                                          other_member, staff):
+    private = factories.make_community(network, participants=["AZ", "GA"], slug="private-p2p")
+    private.is_public = False
+    factories.add_to(private, member, "member")
+    factories.add_to(private, other_member, "member")
+    service.withdraw_organization(staff, private, other_member.organization)
+    # Georgia withdrew: its member's row is still there, but the page is missing for them.
+    assert client_as(other_member).get("/communities/private-p2p").status_code == 404
+    assert "private-p2p" not in client_as(other_member).get("/communities/").get_data(
+        as_text=True)
+    assert "/communities/private-p2p" in client_as(member).get("/communities/").get_data(
+        as_text=True)
+    listed = {c.slug for c in service.catalogue(other_member, service.CatalogueFilters())}
+    assert listed == {community.slug}
