@@ -278,11 +278,11 @@ def activity(viewer: User, *, page: int) -> Activity:
     watched_categories = select(CategorySubscription.category_id).where(
         CategorySubscription.user_id == viewer.id,
         CategorySubscription.level == WatchLevel.WATCHING)
+    # The same topics the category lists show this person: moderators see the hidden ones.
     stmt = (select(Topic)
             .outerjoin(TopicSubscription, and_(TopicSubscription.topic_id == Topic.id,
                                                TopicSubscription.user_id == viewer.id))
-            .where(Topic.community_id.in_(readable), Topic.deleted_at.is_(None),
-                   or_(Topic.is_hidden.is_(False), Topic.author_id == viewer.id),
+            .where(forum_policy.visible_topics(viewer),
                    or_(TopicSubscription.level == WatchLevel.WATCHING,
                        and_(Topic.category_id.in_(watched_categories),
                             or_(TopicSubscription.level.is_(None),
