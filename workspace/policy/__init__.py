@@ -76,22 +76,26 @@ class Standing:
     Every feature's rules take one (`standing.reads`, `standing.moderates`, ...), so they all
     ask the same question the same way. The two rows behind it (the person's membership and
     their agency's active participation) are read together on first need: staff, whose rights
-    need neither, cost no query. Rights are read from the community as it is now, so a change
-    of status within a request counts at once; a change of membership or participation calls
-    forget_standings().
+    need neither, cost no query. Rights are read from the community and the account as they
+    are now, so a change of status, staff role or deactivation within a request counts at once;
+    a change of membership or participation calls forget_standings().
     """
 
-    __slots__ = ("user", "community", "user_id", "is_staff", "_rows")
+    __slots__ = ("user", "community", "user_id", "_rows")
 
     def __init__(self, user: Person, community: Community) -> None:
         self.user = user
         self.community = community
         self.user_id: int | None = user.id if user.is_authenticated else None
-        self.is_staff = is_staff(user)
-        self._rows: tuple[Membership | None, CommunityOrganization | None] | None = (
-            None if _is_active_account(user) else (None, None))
+        self._rows: tuple[Membership | None, CommunityOrganization | None] | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return is_staff(self.user)
 
     def _load(self) -> tuple[Membership | None, CommunityOrganization | None]:
+        if not _is_active_account(self.user):
+            return None, None
         if self._rows is None:
             user = self.user
             # One query for both rows; each outer join finds at most one (unique constraints).
@@ -245,7 +249,7 @@ def _roles_allowing(action: Action) -> list[CommunityRole]:
     return [role for role, actions in ACTIONS_BY_ROLE.items() if action in actions]
 
 
-def _participating_agencies(community_id: ColumnElement[int] | int) -> Select:
+def _participating_agencies(community_id: int) -> Select:
     return select(CommunityOrganization.organization_id).where(
         CommunityOrganization.community_id == community_id,
         CommunityOrganization.role == OrganizationRole.PARTICIPANT,
