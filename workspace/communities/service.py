@@ -397,9 +397,11 @@ def express_interest(contact: User, community: Community, *,
 
 
 def _facilitators(community: Community) -> list[User]:
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
-                                   .where(Membership.community_id == community.id,
-                                          Membership.role == CommunityRole.FACILITATOR)))
+    # Whoever may manage the community now: the policy's rule, so a deactivated account is
+    # left out as it is everywhere else.
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(policy.people_who_may(community, Action.MANAGE)))
+        .order_by(User.id)))
 
 
 def interest_queue(viewer: User, community: Community) -> list[Interest]:
