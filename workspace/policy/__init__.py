@@ -215,6 +215,7 @@ def forget_standings() -> None:
 
 
 def role_in(user: Person, community: Community) -> CommunityRole | None:
+    """The role their membership gives them now (None: none, or their agency withdrew)."""
     return standing_in(user, community).role
 
 
@@ -395,6 +396,7 @@ def require_staff(user: Person) -> None:
 
 
 def may_invite(user: Person, community: Community | None) -> bool:
+    """Staff invite anyone; a community's managers invite people into it."""
     if is_staff(user):
         return True
     return community is not None and can(user, Action.MANAGE, community)
