@@ -7,7 +7,7 @@ import pytest
 from tests import factories
 from workspace import errors, policy
 from workspace.communities import service
-from workspace.communities.models import CommunityStatus
+from workspace.communities.models import CommunityRole, CommunityStatus
 from workspace.extensions import db
 from workspace.policy import Action
 
@@ -163,3 +163,47 @@ def test_editing_without_the_list_fields_keeps_them(client_as, staff, community)
     db.session.expire_all()
     assert community.title == "Renamed exchange"
     assert community.objectives == ["Build a shared understanding."]
+
+
+def test_a_standing_is_worked_out_once_per_request_in_one_query(queries, community, member,
+                                                                staff):
+    policy.forget_standings()
+    for loaded in (member, staff, community):  # the test's objects expired at the last commit
+        db.session.refresh(loaded)
+    with queries() as counted:
+        standing = policy.standing_in(member, community)
+        rights = (standing.reads, standing.contributes, standing.moderates, standing.role,
+                  standing.is_state_contact, policy.can(member, Action.PUBLISH, community))
+    assert rights == (True, True, False, CommunityRole.MEMBER, True, False)
+    assert counted.count == 1  # the membership and the agency's participation, together
+    assert policy.standing_in(member, community) is standing
+    with queries() as counted:
+        assert policy.standing_in(staff, community).manages
+    assert counted.count == 0  # staff reach everything: no row to read
+
+
+def test_a_deactivated_account_stands_where_a_visitor_stands(community, member, staff):
+    assert policy.can(member, Action.READ, community) and policy.is_staff(staff)
+    member.is_deactivated = staff.is_deactivated = True
+    db.session.commit()  # their standings are cached: deactivation counts at once all the same
+    assert policy.role_in(member, community) is None
+    assert policy.can(member, Action.VIEW, community)  # the public page, like anyone
+    assert not policy.can(member, Action.READ, community)
+    assert not policy.is_staff(staff) and not policy.can(staff, Action.READ, community)
+
+
+def test_the_catalogue_shows_only_cards_whose_page_opens(client_as, network, community, member,
+                                                          other_member, staff):
+    private = factories.make_community(network, participants=["AZ", "GA"], slug="private-p2p")
+    private.is_public = False
+    factories.add_to(private, member, "member")
+    factories.add_to(private, other_member, "member")
+    service.withdraw_organization(staff, private, other_member.organization)
+    # Georgia withdrew: its member's row is still there, but the page is missing for them.
+    assert client_as(other_member).get("/communities/private-p2p").status_code == 404
+    assert "private-p2p" not in client_as(other_member).get("/communities/").get_data(
+        as_text=True)
+    assert "/communities/private-p2p" in client_as(member).get("/communities/").get_data(
+        as_text=True)
+    listed = {c.slug for c in service.catalogue(other_member, service.CatalogueFilters())}
+    assert listed == {community.slug}

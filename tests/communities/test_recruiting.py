@@ -65,6 +65,17 @@ def test_accepting_makes_the_state_a_participant_and_tells_the_contact(
     assert "accepted" in note.message
 
 
+def test_the_interest_reaches_the_facilitators_who_may_manage_now(recruiting_community,
+                                                                   outsider, facilitator,
+                                                                   network):
+    gone = factories.make_user(network.partner, "gone.facilitator@example.org")
+    factories.add_to(recruiting_community, gone, "facilitator")
+    gone.is_deactivated = True
+    db.session.commit()
+    service.express_interest(outsider, recruiting_community, problem_of_practice=PROBLEM)
+    told = set(db.session.scalars(select(Notification.user_id)))
+    assert told == {facilitator.id}
+
 def test_accepting_beyond_capacity_is_refused(recruiting_community, facilitator, network):
     # capacity 2, Arizona already takes part: one seat left.
     texan = factories.make_user(network.seas["TX"], "tx@example.org")

@@ -9,12 +9,14 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from tests.forums.conftest import url
+from workspace import errors
 from workspace.communities import service as communities
 from workspace.extensions import db
 from workspace.forums import moderation, service
 from workspace.forums import pages as forum_pages
 from workspace.forums.models import Post, Reaction, Topic
 from workspace.moderation import service as community_moderation
+from workspace.policy import forums as forum_policy
 
 
 def only_post(topic) -> Post:
@@ -489,3 +491,13 @@ def test_post_links_match_the_routes(app, client_as, member, other_member, facil
             assert f'"{url_for(f"forums.{endpoint}", **ids)}' in mine, endpoint
         quote = url_for("forums.topic", slug=community.slug, topic_id=topic.id, quote=reply.id)
         assert f'"{quote}#reply"' in page
+
+
+def test_a_refusal_reads_the_message_written_beside_its_rule(client_as, other_member, topic,
+                                                            community):
+    first = only_post(topic)
+    message = forum_policy.may_edit_post.refusal(first)
+    page = client_as(other_member).get(url(community, f"/posts/{first.id}/edit"))
+    assert page.status_code == 403 and str(escape(message)) in page.get_data(as_text=True)
+    with pytest.raises(errors.Forbidden, match="edit only your own posts"):
+        service.edit_post(other_member, first, body="Not mine")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.forums.conftest import start_forum
-from workspace import errors, policy
+from workspace import errors
 from workspace.communities import service as communities
 from workspace.communities.models import CommunityStatus
 from workspace.extensions import db
@@ -25,6 +25,7 @@ from workspace.forums.models import (
 from workspace.moderation import service as community_moderation
 from workspace.moderation.models import Flag, ModerationEvent
 from workspace.notifications.models import Notification
+from workspace.policy import forums as forum_policy
 
 
 def notes_for(user) -> list[str]:
@@ -421,6 +422,32 @@ def test_my_activity_lists_watched_topics_across_communities(topic, member, netw
     assert set(ids) == {topic.id, elsewhere.id} and quiet.id not in ids
 
 
+
+def test_my_activity_shows_moderators_what_the_category_lists_show(topic, member, other_member,
+                                                                   facilitator, general,
+                                                                   network, staff):
+    hidden = service.start_topic(other_member, general, title="Names a student", body="…")
+    moderation.hide_post(facilitator, posts_of(hidden)[0], reason="Names a student")
+    elsewhere = factories.make_community(network, participants=["GA"], slug="elsewhere-p2p")
+    factories.add_to(elsewhere, other_member, "member")
+    factories.add_to(elsewhere, facilitator, "observer")
+    hidden_elsewhere = service.start_topic(other_member, start_forum(elsewhere)[0],
+                                           title="Hidden there", body="…")
+    service.watch_topic(facilitator, hidden_elsewhere, WatchLevel.WATCHING)
+    moderation.hide_post(staff, posts_of(hidden_elsewhere)[0], reason="Off topic")
+    for person in (facilitator, member):
+        service.watch_category(person, general, WatchLevel.WATCHING)
+
+    def watched(person) -> set[int]:
+        return {row.topic.id for row in pages.activity(person, page=1).topics.rows}
+
+    listed = {row.topic.id for row in pages.topics_page(facilitator, general, page=1).rows}
+    assert hidden.id in listed and hidden.id in watched(facilitator)
+    # Hidden topics stay hidden where the person does not moderate, and from everyone else.
+    assert hidden_elsewhere.id not in watched(facilitator)
+    assert watched(member) == {topic.id}
+
+
 # --- Drafts and previews ---------------------------------------------------------------------
 
 def test_drafts_are_saved_restored_and_cleared_by_posting(community, topic, other_member):
@@ -583,10 +610,13 @@ def test_hiding_a_flagged_post_resolves_its_flags(topic, other_member, facilitat
 
 def test_policy_object_rules(topic, member, other_member, facilitator, observer, outsider):
     first = posts_of(topic)[0]
-    assert policy.may_edit_post(member, first)
-    assert not policy.may_edit_post(other_member, first)
-    assert not policy.may_edit_post(outsider, first)
-    assert policy.may_mark_answer(member, topic) and policy.may_mark_answer(facilitator, topic)
-    assert not policy.may_mark_answer(observer, topic)
-    assert policy.may_see_post(observer, first) and not policy.may_see_post(outsider, first)
-    assert policy.may_reply(other_member, topic) and not policy.may_reply(observer, topic)
+    assert forum_policy.may_edit_post(member, first)
+    assert not forum_policy.may_edit_post(other_member, first)
+    assert not forum_policy.may_edit_post(outsider, first)
+    assert forum_policy.may_mark_answer(member, topic)
+    assert forum_policy.may_mark_answer(facilitator, topic)
+    assert not forum_policy.may_mark_answer(observer, topic)
+    assert forum_policy.may_see_post(observer, first)
+    assert not forum_policy.may_see_post(outsider, first)
+    assert forum_policy.may_reply(other_member, topic)
+    assert not forum_policy.may_reply(observer, topic)

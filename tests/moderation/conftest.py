@@ -40,9 +40,10 @@ class Notes:
 
     def __init__(self) -> None:
         self.items: dict[int, Note] = {}
+        self.may_flag = policy.rule("You can flag other people's notes.")(self._may_flag)
         self.kind: SubjectKind[Note] = SubjectKind(
             name="test_note", label="note", find=self.find, describe=self.describe,
-            may_flag=self.may_flag, refusal="You can flag other people's notes.",
+            may_flag=self.may_flag,
             hide=self.hide, states=self.states)
 
     def add(self, community: Community, author: User, text: str) -> Note:
@@ -62,7 +63,8 @@ class Notes:
                        summary=f"{note.author.name}'s note", link=f"/notes/{note.id}",
                        excerpt=note.text, notice="a note")
 
-    def may_flag(self, user: policy.Person, note: Note) -> bool:
+    def _may_flag(self, user: policy.Person, note: Note,
+                  standing: policy.Standing | None = None) -> bool:
         return (policy.can(user, Action.CONTRIBUTE, note.community)
                 and user.id != note.author.id and not note.hidden)
 

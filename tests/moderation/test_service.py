@@ -201,7 +201,7 @@ def test_a_kind_nobody_registers_any_more_still_reads_in_the_queue(notes, member
 def test_a_kinds_name_is_registered_once(notes):
     assert kind_named("forum_post").label == "post"
     clash = SubjectKind(name="test_note", label="other", find=notes.find,
-                        describe=notes.describe, may_flag=notes.may_flag, refusal="",
+                        describe=notes.describe, may_flag=notes.may_flag,
                         hide=notes.hide, states=notes.states)
     with pytest.raises(ValueError):
         register_kind(clash)

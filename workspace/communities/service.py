@@ -65,9 +65,11 @@ def catalogue(viewer: policy.Person, filters: CatalogueFilters) -> list[Communit
     stmt: Select = (select(Community).options(*_links_loaded(), raiseload("*"))
                     .order_by(Community.starts_on.desc().nulls_last(), Community.title))
     if not policy.is_staff(viewer):
-        stmt = stmt.where(or_(Community.is_public.is_(True),
-                              Community.id.in_(_communities_of(viewer))))
-        stmt = stmt.where(Community.status != CommunityStatus.ARCHIVED)
+        # Every card leads to a page the person may open: the policy's VIEW rule, in SQL (a
+        # membership left behind when an agency withdrew opens nothing). Archived communities
+        # stay reachable by their address but leave the catalogue.
+        stmt = stmt.where(policy.can_clause(viewer, Action.VIEW),
+                          Community.status != CommunityStatus.ARCHIVED)
     if filters.kind:
         stmt = stmt.where(Community.kind == filters.kind)
     if filters.status:
@@ -88,11 +90,6 @@ def catalogue(viewer: policy.Person, filters: CatalogueFilters) -> list[Communit
     if filters.topic:  # topics live in a JSON list: filtered here, the same on every database
         communities = [c for c in communities if filters.topic in c.topics]
     return communities
-
-
-def _communities_of(viewer: policy.Person) -> Select:
-    user_id = viewer.id if viewer.is_authenticated else -1
-    return select(Membership.community_id).where(Membership.user_id == user_id)
 
 
 def all_topics() -> list[str]:
@@ -407,8 +404,7 @@ def express_interest(contact: User, community: Community, *,
                         problem_of_practice=statement)
     db.session.add(interest)
     db.session.flush()
-    notify_many(select(Membership.user_id).where(Membership.community_id == community.id,
-                                                  Membership.role == CommunityRole.FACILITATOR),
+    notify_many(policy.people_who_may(community, Action.MANAGE),
                 NotificationKind.INTEREST_RECEIVED,
                 f"{contact.organization.name} expressed interest in {community.title}.",
                 url_for("communities.interests", slug=community.slug), actor=contact,

@@ -29,6 +29,7 @@ from workspace.moderation.registry import SubjectKind, register_kind
 from workspace.notifications.models import NotificationKind
 from workspace.notifications.service import notify
 from workspace.policy import Action
+from workspace.policy import forums as forum_policy
 
 
 def flag_post(user: User, post: Post, *, reason: str) -> Flag:
@@ -141,7 +142,6 @@ def _hide(moderator: User, post: Post, reason: str) -> None:
 # Members flag each other's posts; facilitators hide them from the community's queue.
 FORUM_POST: SubjectKind[Post] = SubjectKind(
     name=subjects.POST, label="post", find=post_in, describe=post_subject,
-    may_flag=policy.may_flag,
-    refusal="You can flag other people's posts in communities where you take part.",
+    may_flag=forum_policy.may_flag,
     hide=_hide, states=subjects.post_states)
 register_kind(FORUM_POST)

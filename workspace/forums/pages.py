@@ -27,7 +27,9 @@ from workspace.forums.models import (
 )
 from workspace.moderation.service import open_flag_count
 from workspace.organizations.models import Organization
-from workspace.policy import Action
+from workspace.policy import Action, Standing
+from workspace.policy import forums as forum_policy
+from workspace.policy.forums import VISIBLE_TO_ALL_POSTS, VISIBLE_TO_ALL_TOPICS
 from workspace.reactions import ReactionSummary
 from workspace.reactions import summaries as reaction_summaries
 
@@ -64,24 +66,11 @@ def _viewer_id(viewer: policy.Person) -> int:
 
 
 def _topic_visibility(viewer: policy.Person, community: Community) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [Topic.deleted_at.is_(None)]
-    if not policy.can(viewer, Action.MODERATE, community):
-        clauses.append(or_(Topic.is_hidden.is_(False), Topic.author_id == _viewer_id(viewer)))
-    return clauses
+    return forum_policy.topic_visibility(policy.standing_in(viewer, community))
 
 
 def _post_visibility(viewer: policy.Person, community: Community) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [Post.deleted_at.is_(None)]
-    if not policy.can(viewer, Action.MODERATE, community):
-        clauses.append(or_(Post.hidden_at.is_(None), Post.author_id == _viewer_id(viewer)))
-    return clauses
-
-
-# Counts everyone shares (reply counts, unread numbers, search) use only these posts and topics.
-VISIBLE_TO_ALL_POSTS = (Post.hidden_at.is_(None), Post.deleted_at.is_(None))
-
-
-VISIBLE_TO_ALL_TOPICS = (Topic.is_hidden.is_(False), Topic.deleted_at.is_(None))
+    return forum_policy.post_visibility(policy.standing_in(viewer, community))
 
 
 def topic_in(viewer: policy.Person, community: Community, topic_id: int) -> Topic:
@@ -90,7 +79,7 @@ def topic_in(viewer: policy.Person, community: Community, topic_id: int) -> Topi
     topic = db.session.scalar(
         select(Topic).where(Topic.id == topic_id, Topic.community_id == community.id)
         .options(joinedload(Topic.category), joinedload(Topic.author), NO_LAZY_SQL))
-    if topic is None or not policy.may_see_topic(viewer, topic):
+    if topic is None or not forum_policy.may_see_topic(viewer, topic):
         raise errors.NotFound()
     return topic
 
@@ -104,7 +93,7 @@ def post_in(viewer: policy.Person, community: Community, post_id: int) -> Post:
                  joinedload(Post.topic).joinedload(Topic.author),
                  joinedload(Post.author).joinedload(User.organization),
                  joinedload(Post.quoted_post).joinedload(Post.author), NO_LAZY_SQL))
-    if post is None or not policy.may_see_post(viewer, post):
+    if post is None or not forum_policy.may_see_post(viewer, post):
         raise errors.NotFound()
     return post
 
@@ -113,7 +102,7 @@ def topic_for_live(viewer: policy.Person, topic_id: int) -> Topic:
     """The topic a live connection asks to follow, if the person may read it."""
     topic = db.session.scalar(select(Topic).where(Topic.id == topic_id)
                               .options(joinedload(Topic.community)))
-    if topic is None or not policy.may_see_topic(viewer, topic):
+    if topic is None or not forum_policy.may_see_topic(viewer, topic):
         raise errors.NotFound("That topic isn't available.")
     return topic
 
@@ -288,11 +277,11 @@ def activity(viewer: User, *, page: int) -> Activity:
     watched_categories = select(CategorySubscription.category_id).where(
         CategorySubscription.user_id == viewer.id,
         CategorySubscription.level == WatchLevel.WATCHING)
+    # The same topics the category lists show this person: moderators see the hidden ones.
     stmt = (select(Topic)
             .outerjoin(TopicSubscription, and_(TopicSubscription.topic_id == Topic.id,
                                                TopicSubscription.user_id == viewer.id))
-            .where(Topic.community_id.in_(readable), Topic.deleted_at.is_(None),
-                   or_(Topic.is_hidden.is_(False), Topic.author_id == viewer.id),
+            .where(forum_policy.visible_topics(viewer),
                    or_(TopicSubscription.level == WatchLevel.WATCHING,
                        and_(Topic.category_id.in_(watched_categories),
                             or_(TopicSubscription.level.is_(None),
@@ -403,19 +392,19 @@ class _TopicRights:
 
 
 def _topic_rights(viewer: policy.Person, topic: Topic,
-                  standing: policy.ForumStanding) -> _TopicRights:
-    return _TopicRights(may_reply=policy.may_reply(viewer, topic, standing),
-                        may_mark_answer=policy.may_mark_answer(viewer, topic, standing))
+                  standing: Standing) -> _TopicRights:
+    return _TopicRights(may_reply=forum_policy.may_reply(viewer, topic, standing),
+                        may_mark_answer=forum_policy.may_mark_answer(viewer, topic, standing))
 
 
 def _post_view(viewer: policy.Person, post: Post, number: int, reactions: list[ReactionSummary],
-               last_read: int | None, standing: policy.ForumStanding,
+               last_read: int | None, standing: Standing,
                rights: _TopicRights) -> PostView:
     topic = post.topic
     quote, unavailable = None, False
     if post.quoted_post_id is not None:
-        if post.quoted_post is not None and policy.may_see_post(viewer, post.quoted_post,
-                                                                standing):
+        if post.quoted_post is not None and forum_policy.may_see_post(
+                viewer, post.quoted_post, standing):
             quote = post.quoted_post
         else:
             unavailable = True
@@ -424,10 +413,10 @@ def _post_view(viewer: policy.Person, post: Post, number: int, reactions: list[R
         post=post, number=number, reactions=reactions, quote=quote, quote_unavailable=unavailable,
         is_new=last_read is not None and post.id > last_read and not is_own,
         is_answer=topic.answer_post_id == post.id,
-        may_edit=policy.may_edit_post(viewer, post, standing),
-        may_delete=policy.may_delete_post(viewer, post, standing),
-        may_react=policy.may_react(viewer, post, standing),
-        may_flag=policy.may_flag(viewer, post, standing),
+        may_edit=forum_policy.may_edit_post(viewer, post, standing),
+        may_delete=forum_policy.may_delete_post(viewer, post, standing),
+        may_react=forum_policy.may_react(viewer, post, standing),
+        may_flag=forum_policy.may_flag(viewer, post, standing),
         may_quote=post.is_visible and rights.may_reply,
         may_answer=not post.is_opening and post.is_visible and rights.may_mark_answer,
         may_moderate=standing.moderates, is_own=is_own)
@@ -477,7 +466,7 @@ def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None) -> Topi
                              error_out=False, count=False)
     pagination.total = total
     posts: list[Post] = list(pagination.items)
-    standing = policy.forum_standing(viewer, community)
+    standing = policy.standing_in(viewer, community)
     rights = _topic_rights(viewer, topic, standing)
     state = _reader_state(viewer, topic, with_draft=rights.may_reply)
     last_read = state.last_read
@@ -504,7 +493,7 @@ def post_view(viewer: policy.Person, post: Post) -> PostView:
     """One post as it appears in its topic, for a live update of an open page."""
     number = _visible_count(viewer, post.topic, before=post.id) + 1
     last_read = _reader_state(viewer, post.topic).last_read
-    standing = policy.forum_standing(viewer, post.topic.community)
+    standing = policy.standing_in(viewer, post.topic.community)
     return _post_view(viewer, post, number, _reactions(viewer, [post.id])[post.id], last_read,
                       standing, _topic_rights(viewer, post.topic, standing))
 

@@ -36,6 +36,7 @@ from workspace.forums.forms import (
 )
 from workspace.forums.models import Post, ReactionKind, Topic, WatchLevel
 from workspace.policy import Action
+from workspace.policy import forums as forum_policy
 
 bp = Blueprint("forums", __name__, url_prefix="/communities/<slug>/forums")
 activity_bp = Blueprint("activity", __name__, url_prefix="/activity")
@@ -145,7 +146,7 @@ def category(slug: str, category_id: int) -> ResponseReturnValue:
     level = pages.category_watch_level(me(), forum_category)
     return _render("forums/category.html", community, category=forum_category, topics=topics,
                    watch_form=_watch_form(level), watch_level=level,
-                   may_start=policy.may_start_topic(me(), forum_category),
+                   may_start=forum_policy.may_start_topic(me(), forum_category),
                    endpoint_args={"slug": slug, "category_id": category_id})
 
 
@@ -260,8 +261,7 @@ def my_activity() -> ResponseReturnValue:
 def new_topic(slug: str, category_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.CONTRIBUTE)
     forum_category = pages.category_in(me(), community, category_id)
-    if not policy.may_start_topic(me(), forum_category):
-        raise errors.Forbidden("This category is archived: start your topic in another one.")
+    policy.require(me(), forum_policy.may_start_topic, forum_category)
     form = TopicForm()
     form.category_id.choices = options((c.id, c.name)
                                        for c in pages.active_categories(community))
@@ -334,8 +334,7 @@ def _quoted_post(community: Community, post_id: int) -> Post:
 def edit_post(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.CONTRIBUTE)
     post = pages.post_in(me(), community, post_id)
-    if not policy.may_edit_post(me(), post):
-        raise errors.Forbidden("You can edit only your own posts, while the topic is open.")
+    policy.require(me(), forum_policy.may_edit_post, post)
     form = EditPostForm()
     if request.method == "GET":
         form.body.data = post.body
@@ -407,9 +406,7 @@ def react(slug: str, post_id: int) -> ResponseReturnValue:
 def flag_post(slug: str, post_id: int) -> ResponseReturnValue:
     community = _community(slug, Action.CONTRIBUTE)
     post = pages.post_in(me(), community, post_id)
-    if not policy.may_flag(me(), post):
-        raise errors.Forbidden("You can flag other people's posts in communities where you take "
-                               "part.")
+    policy.require(me(), forum_policy.may_flag, post)
     form = FlagForm()
     if form.validate_on_submit():
         try:

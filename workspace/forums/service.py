@@ -31,7 +31,6 @@ from workspace.forums.models import (
     WatchLevel,
 )
 from workspace.forums.pages import (
-    VISIBLE_TO_ALL_POSTS,
     categories_of,
     draft_for,
     reply_draft_key,
@@ -43,6 +42,8 @@ from workspace.moderation.service import log_action, resolve_flags
 from workspace.notifications.models import NotificationKind
 from workspace.notifications.service import Subject, notify, notify_many, withdraw
 from workspace.policy import Action
+from workspace.policy import forums as forum_policy
+from workspace.policy.forums import VISIBLE_TO_ALL_POSTS
 from workspace.reactions import toggle
 from workspace.text import MENTION, mention_handle, render_markdown
 
@@ -267,8 +268,7 @@ def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
     repeated = _post_for_nonce(author, nonce)
     if repeated is not None:
         return repeated.topic
-    if not policy.may_start_topic(author, category):
-        raise errors.Forbidden("This category is archived: start your topic in another one.")
+    policy.require(author, forum_policy.may_start_topic, category)
     title, body = _clean_title(title), _clean_body(body)
     now = utcnow()
     topic = Topic(community_id=community.id, category=category, author=author, title=title,
@@ -305,12 +305,9 @@ def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = N
     repeated = _post_for_nonce(author, nonce)
     if repeated is not None:
         return repeated
-    if not policy.may_reply(author, topic):
-        if topic.is_locked:
-            raise errors.Forbidden("This topic is locked: a facilitator closed it to new replies.")
-        raise errors.Forbidden("This topic takes no new replies.")
+    policy.require(author, forum_policy.may_reply, topic)
     if quoted_post is not None and (quoted_post.topic_id != topic.id
-                                    or not policy.may_see_post(author, quoted_post)):
+                                    or not forum_policy.may_see_post(author, quoted_post)):
         raise errors.Invalid("You can quote only posts of this topic.", field="body")
     body = _clean_body(body)
     now = utcnow()
@@ -342,8 +339,7 @@ def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = N
 
 def edit_post(editor: User, post: Post, *, body: str, title: str | None = None) -> Post:
     """Change one's own post; the earlier text is kept for the facilitators."""
-    if not policy.may_edit_post(editor, post):
-        raise errors.Forbidden("You can edit only your own posts, while the topic is open.")
+    policy.require(editor, forum_policy.may_edit_post, post)
     topic = post.topic
     body = _clean_body(body)
     new_title = _clean_title(title) if post.is_opening and title is not None else topic.title
@@ -366,9 +362,7 @@ def edit_post(editor: User, post: Post, *, body: str, title: str | None = None) 
 
 def delete_post(author: User, post: Post) -> None:
     """Authors remove their own post (kept, marked deleted); an opening post takes its topic."""
-    if not policy.may_delete_post(author, post):
-        raise errors.Forbidden("You can delete only your own posts; a topic others have replied "
-                               "to stays, but you can still edit it.")
+    policy.require(author, forum_policy.may_delete_post, post)
     topic = post.topic
     now = utcnow()
     post.deleted_at = now
@@ -384,8 +378,7 @@ def delete_post(author: User, post: Post) -> None:
 def mark_answer(actor: User, post: Post) -> None:
     """Say this reply answered the topic's question (the topic's author or a facilitator)."""
     topic = post.topic
-    if not policy.may_mark_answer(actor, topic):
-        raise errors.Forbidden("Only the person who asked, or a facilitator, marks the answer.")
+    policy.require(actor, forum_policy.may_mark_answer, topic)
     if post.is_opening or not post.is_visible:
         raise errors.Invalid("Choose a reply as the answer.")
     previous = topic.answer_post_id
@@ -404,8 +397,7 @@ def mark_answer(actor: User, post: Post) -> None:
 
 def unmark_answer(actor: User, topic: Topic) -> None:
     """Take away the answer mark."""
-    if not policy.may_mark_answer(actor, topic):
-        raise errors.Forbidden("Only the person who asked, or a facilitator, marks the answer.")
+    policy.require(actor, forum_policy.may_mark_answer, topic)
     previous = topic.answer_post_id
     topic.answer_post_id = None
     if previous:
@@ -416,9 +408,7 @@ def unmark_answer(actor: User, topic: Topic) -> None:
 
 def toggle_reaction(user: User, post: Post, kind: ReactionKind) -> bool:
     """Add the reaction, or take it back if the person had given it; True if it is now there."""
-    if not policy.may_react(user, post):
-        raise errors.Forbidden("You can react to other people's posts in communities where you "
-                               "take part.")
+    policy.require(user, forum_policy.may_react, post)
     added = toggle(Reaction.post_id, post.id, user, kind)
     publish_post_changed(post)
     return added
@@ -462,8 +452,7 @@ def save_draft(user: User, community: Community, *, key: str, title: str = "",
             raise errors.NotFound()
     else:
         topic = topic_in(user, community, target_id)
-        if not policy.may_reply(user, topic):
-            raise errors.Forbidden("This topic takes no new replies.")
+        policy.require(user, forum_policy.may_reply, topic)
     title = (title or "")[:TITLE_MAX]
     body = (body or "").replace("\r\n", "\n")
     if len(body) > BODY_MAX:
@@ -578,7 +567,7 @@ def _tell_readers(author: User, post: Post, *, title: str, started: bool) -> Non
     else:
         kind, message = NotificationKind.REPLY, f"{author.name} replied to “{title}”."
     recipients = select(User.id).where(_watches(topic),
-                                       User.id.in_(policy.topic_reader_ids(topic)),
+                                       User.id.in_(forum_policy.topic_viewer_ids(topic)),
                                        User.id.not_in(told))
     notify_many(recipients, kind, message, link_to_post(post), actor=author,
                 community=topic.community, subject=subject_of(post))
@@ -598,8 +587,7 @@ def _watches(topic: Topic) -> ColumnElement[bool]:
 
 def watch_topic(user: User, topic: Topic, level: WatchLevel) -> None:
     """Choose how much to hear about a topic: watching, not watching, or muted."""
-    if not policy.may_see_topic(user, topic):
-        raise errors.NotFound()
+    policy.require(user, forum_policy.may_see_topic, topic)
     subscription = db.session.scalar(select(TopicSubscription).where(
         TopicSubscription.user_id == user.id, TopicSubscription.topic_id == topic.id))
     if subscription is None:

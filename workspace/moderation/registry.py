@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 if TYPE_CHECKING:
     from workspace.auth.models import User
     from workspace.communities.models import Community
-    from workspace.policy import Person
+    from workspace.policy import Person, Rule
 
 T = TypeVar("T")
 
@@ -49,8 +49,8 @@ class SubjectKind(Generic[T]):
     # The item as this person may see it in this community; errors.NotFound otherwise.
     find: Callable[[Person, Community, int], T]
     describe: Callable[[T], Subject]
-    may_flag: Callable[[Person, T], bool]
-    refusal: str  # what people are told when may_flag says no
+    # The policy's rule (its refusal says why not), e.g. policy.forums.may_flag.
+    may_flag: Rule[T]
     # The feature's own service: hides the item, resolves its open flags, logs, commits.
     hide: Callable[[User, T, str], None]
     # Each id's state now, in one query, for the open flags of a queue.

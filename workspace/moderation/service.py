@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, raiseload
 
 from workspace import errors, policy
 from workspace.auth.models import User
-from workspace.communities.models import Community, CommunityRole, Membership
+from workspace.communities.models import Community
 from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.moderation.models import (
@@ -59,15 +59,14 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def _facilitator_ids(community: Community) -> Select:
-    return select(Membership.user_id).where(Membership.community_id == community.id,
-                                            Membership.role == CommunityRole.FACILITATOR)
+def _moderator_ids(community: Community) -> Select:
+    # The community's own moderators now (the policy's rule: deactivated accounts left out).
+    return policy.people_who_may(community, Action.MODERATE)
 
 
 def flag(reporter: User, kind: SubjectKind[T], item: T, *, reason: str) -> Flag:
     """Ask the community's facilitators to look at a piece of content."""
-    if not kind.may_flag(reporter, item):
-        raise errors.Forbidden(kind.refusal)
+    policy.require(reporter, kind.may_flag, item)
     reason = clean_reason(reason, what=f"flagging this {kind.label}")
     subject = kind.describe(item)
     community = subject.community
@@ -84,7 +83,7 @@ def flag(reporter: User, kind: SubjectKind[T], item: T, *, reason: str) -> Flag:
     link = url_for("moderation.flags", slug=community.slug)
     what = subject.notice or subject.summary
     db.session.flush()
-    notify_many(_facilitator_ids(community).where(Membership.user_id != reporter.id),
+    notify_many(_moderator_ids(community).where(User.id != reporter.id),
                 NotificationKind.FLAG_RAISED, f"{reporter.name} flagged {what}.", link,
                 actor=reporter, community=community,
                 subject=NoticeSubject(kind.name, subject.id))

@@ -1,0 +1,206 @@
+"""Each rule the policy also writes in SQL gives the same answers both ways.
+
+For every person and every object of the authorization matrix's world (grown here with the
+edges: a member whose agency withdrew, deactivated accounts, an archived community, hidden and
+deleted topics and posts), "the Python rule says yes" equals "the id is in the SQL query".
+A list, count, search, feed or digest built on the SQL forms shows exactly what the pages open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask_login import AnonymousUserMixin
+from sqlalchemy import Select, select
+
+from tests import factories
+from tests.core.test_authorization_matrix import build_world
+from workspace import policy
+from workspace.auth.models import User
+from workspace.communities import service as communities
+from workspace.communities.models import Community, CommunityStatus
+from workspace.extensions import db
+from workspace.forums import moderation, service
+from workspace.forums.models import Post, Topic
+from workspace.policy import Action
+from workspace.policy import forums as forum_policy
+
+ROLE_ACTIONS = [Action.VIEW, Action.READ, Action.CONTRIBUTE, Action.PUBLISH, Action.MODERATE,
+                Action.MANAGE]
+
+
+@dataclass
+class Everyone:
+    people: dict[str, policy.Person]
+    communities: dict[str, Community]
+    topics: list[Topic]
+    posts: list[Post]
+
+
+def _first_category(community: Community):  # noqa: ANN202 - a ForumCategory
+    return service.add_default_categories(community)[0]
+
+
+@pytest.fixture
+def everyone(request: pytest.FixtureRequest) -> Everyone:
+    """The matrix's world, with the people and objects where a list could go wrong."""
+    world = build_world(request)
+    network = world.network
+    staff, member, facilitator = (world.people[role] for role in ("staff", "member",
+                                                                   "facilitator"))
+    georgian = request.getfixturevalue("other_member")
+    community, private, other_state, recruiting = (
+        world.communities[name] for name in ("community", "private", "other_state",
+                                             "recruiting"))
+    oregonian = db.session.scalar(select(User).where(User.email == "or.member@example.org"))
+    factories.add_to(other_state, oregonian, "member")
+    gone = factories.make_user(network.seas["AZ"], "az.gone@example.org")
+    gone_staff = factories.make_user(network.partner, "gone.staff@example.org",
+                                     is_network_staff=True)
+    factories.add_to(community, gone, "member")
+    factories.add_to(private, gone, "sme")
+    factories.add_to(private, georgian, "member")
+    archived = factories.make_community(network, participants=["AZ"], slug="archived-cop",
+                                        kind="cop")
+    factories.add_to(archived, member, "member")
+    factories.add_to(archived, facilitator, "facilitator")
+
+    general = db.session.get(Topic, world.forum["topic"]).category
+    hidden_topic = service.start_topic(georgian, general, title="Hidden", body="A name")
+    service.reply(facilitator, hidden_topic, body="Moderators may still reply")
+    moderation.hide_post(facilitator, _opening(hidden_topic), reason="Names a student")
+    deleted_topic = service.start_topic(member, general, title="Oops", body="Wrong place")
+    service.delete_post(member, _opening(deleted_topic))
+    matrix_topic = db.session.get(Topic, world.forum["topic"])
+    service.delete_post(georgian, service.reply(georgian, matrix_topic, body="Never mind"))
+    service.start_topic(gone, general, title="Before I left", body="Hello")
+    in_private = service.start_topic(member, _first_category(private), title="Private", body="x")
+    service.reply(georgian, in_private, body="Georgia here")
+    hidden_in_private = service.start_topic(georgian, in_private.category, title="Georgia's",
+                                            body="y")
+    moderation.hide_post(facilitator, _opening(hidden_in_private), reason="Off topic")
+    closed = service.start_topic(member, _first_category(archived), title="Last one", body="z")
+    moderation.hide_post(facilitator, service.reply(member, closed, body="Hide me"),
+                         reason="Off topic")
+    service.start_topic(oregonian, _first_category(other_state), title="Oregon", body="Hi")
+    service.start_topic(facilitator, _first_category(recruiting), title="Welcome", body="Hi")
+
+    # Then the changes that leave rows behind: an agency withdraws, accounts are deactivated,
+    # a community is archived.
+    communities.withdraw_organization(staff, private, georgian.organization)
+    gone.is_deactivated = gone_staff.is_deactivated = True
+    archived.status = CommunityStatus.ARCHIVED
+    db.session.commit()
+    policy.forget_standings()
+    people: dict[str, policy.Person] = {
+        role: person if person is not None else AnonymousUserMixin()
+        for role, person in world.people.items()}
+    people.update({"georgian (withdrew from private)": georgian, "colleague": world.colleague,
+                   "oregonian": oregonian, "deactivated": gone, "deactivated staff": gone_staff})
+    return Everyone(
+        people=people,
+        communities={**world.communities, "archived": archived},
+        topics=list(db.session.scalars(select(Topic).order_by(Topic.id))),
+        posts=list(db.session.scalars(select(Post).order_by(Post.id))),
+    )
+
+
+def _opening(topic: Topic) -> Post:
+    return db.session.scalars(select(Post).where(Post.topic_id == topic.id)
+                              .order_by(Post.id)).first()
+
+
+def ids(stmt: Select) -> set[int]:
+    return set(db.session.scalars(stmt))
+
+
+def disagreements(expected: dict[str, set[int]], found: dict[str, set[int]]) -> list[str]:
+    return [f"  {key}: Python says {sorted(expected[key])}, SQL says {sorted(found[key])}"
+            for key in expected if expected[key] != found[key]]
+
+
+def test_which_communities_a_person_may_see_read_and_act_in(everyone):
+    wrong = []
+    for action in ROLE_ACTIONS:
+        expected, found = {}, {}
+        for name, person in everyone.people.items():
+            expected[name] = {c.id for c in everyone.communities.values()
+                              if policy.can(person, action, c)}
+            found[name] = ids(policy.community_ids(person, action))
+        wrong += [f"{action}:{line}" for line in disagreements(expected, found)]
+    assert not wrong, "can() and can_clause() disagree:\n" + "\n".join(wrong)
+    for name, person in everyone.people.items():
+        assert ids(policy.readable_community_ids(person)) == ids(
+            policy.community_ids(person, Action.READ)), name
+        # The catalogue: what they may view, archived communities aside (staff see those too).
+        listed = {c.id for c in communities.catalogue(person, communities.CatalogueFilters())}
+        assert listed == {c.id for c in everyone.communities.values()
+                          if policy.can(person, Action.VIEW, c)
+                          and (policy.is_staff(person)
+                               or c.status is not CommunityStatus.ARCHIVED)}, name
+
+
+def test_the_people_of_a_community_and_what_their_roles_allow(everyone):
+    signed_up = {name: p for name, p in everyone.people.items() if p.is_authenticated}
+    known = {p.id for p in signed_up.values()}
+    wrong = []
+    for action in ROLE_ACTIONS:
+        expected, found = {}, {}
+        for slug, community in everyone.communities.items():
+            expected[slug] = {p.id for p in signed_up.values()
+                              if policy.standing_in(p, community).role_allows(action)}
+            found[slug] = ids(policy.people_who_may(community, action)) & known
+        wrong += [f"{action}:{line}" for line in disagreements(expected, found)]
+    assert not wrong, "role_allows() and people_who_may() disagree:\n" + "\n".join(wrong)
+    for community in everyone.communities.values():
+        readers = ids(policy.reader_ids(community)) & known
+        assert readers == ids(policy.people_who_may(community, Action.READ)) & known
+        assert all(policy.can(person, Action.READ, community)
+                   for person in signed_up.values() if person.id in readers)
+
+
+def test_which_topics_a_person_may_see(everyone):
+    topics = everyone.topics
+    assert any(t.is_hidden for t in topics) and any(t.deleted_at for t in topics)
+    assert {c.status for c in everyone.communities.values()} >= {
+        CommunityStatus.ARCHIVED, CommunityStatus.RECRUITING, CommunityStatus.IN_PROGRESS}
+    assert {c.is_public for c in everyone.communities.values()} == {True, False}
+    expected, anywhere, per_community = {}, {}, {}
+    for name, person in everyone.people.items():
+        expected[name] = {t.id for t in topics if forum_policy.may_see_topic(person, t)}
+        anywhere[name] = ids(select(Topic.id).where(forum_policy.visible_topics(person)))
+        per_community[name] = set()
+        for community in everyone.communities.values():
+            per_community[name] |= ids(select(Topic.id).where(
+                Topic.community_id == community.id,
+                *forum_policy.topic_visibility(policy.standing_in(person, community))))
+    wrong = disagreements(expected, anywhere) + disagreements(expected, per_community)
+    assert not wrong, "may_see_topic and its SQL forms disagree:\n" + "\n".join(wrong)
+    assert expected["facilitator"] > expected["member"]  # the hidden ones they moderate
+    assert ids(select(Topic.id).where(*forum_policy.VISIBLE_TO_ALL_TOPICS)) == {
+        t.id for t in topics if forum_policy.topic_visible_to_all(t)}
+    signed_up = [p for p in everyone.people.values() if p.is_authenticated]
+    for topic in topics:  # whom a notice about the topic may reach
+        viewers = ids(forum_policy.topic_viewer_ids(topic)) & {p.id for p in signed_up}
+        assert viewers == {p.id for p in signed_up if forum_policy.may_see_topic(p, topic)}, (
+            topic.title)
+
+
+def test_which_posts_a_person_may_see(everyone):
+    posts = everyone.posts
+    assert any(p.hidden_at and not p.is_opening for p in posts)
+    assert any(p.deleted_at and not p.is_opening for p in posts)
+    expected, found = {}, {}
+    for name, person in everyone.people.items():
+        expected[name] = {p.id for p in posts if forum_policy.may_see_post(person, p)}
+        found[name] = set()
+        for community in everyone.communities.values():
+            standing = policy.standing_in(person, community)
+            found[name] |= ids(select(Post.id).join(Post.topic).where(
+                Topic.community_id == community.id, *forum_policy.topic_visibility(standing),
+                *forum_policy.post_visibility(standing)))
+    wrong = disagreements(expected, found)
+    assert not wrong, "may_see_post and its SQL form disagree:\n" + "\n".join(wrong)
+    assert ids(select(Post.id).where(*forum_policy.VISIBLE_TO_ALL_POSTS)) == {
+        p.id for p in posts if forum_policy.post_visible_to_all(p)}
