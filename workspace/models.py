@@ -5,7 +5,6 @@ from workspace.auth.models import Invitation, User
 from workspace.communities.models import Community, CommunityOrganization, Interest, Membership
 from workspace.forums.models import (
     CategorySubscription,
-    Draft,
     Flag,
     ForumCategory,
     ModerationEvent,
@@ -19,6 +18,7 @@ from workspace.forums.models import (
 from workspace.mail.models import OutboxMessage
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization
+from workspace.writing.models import Draft
 
 __all__ = ["Announcement", "CategorySubscription", "Community", "CommunityOrganization", "Draft",
            "Flag", "ForumCategory", "Interest", "Invitation", "Membership", "ModerationEvent",

@@ -314,16 +314,6 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "forums.watch_category": {
         "POST":                   "login    404      changed  changed changed changed  changed",
     },
-    "forums.preview": {
-        "POST":                   "login    404      403      ok      ok      ok       ok",
-    },
-    "forums.people": {
-        "GET":                    "login    404      ok       ok      ok      ok       ok",
-    },
-    "forums.save_draft": {
-        # The editor sends JSON; form data names no draft, so it is refused as invalid.
-        "POST":                   "login    404      403      invalid invalid invalid  invalid",
-    },
     "forums.moderate_topic": {
         "POST":                   "login    404      403      403     403     changed  changed",
     },
@@ -365,6 +355,17 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     },
     "activity.index": {
         "GET":                    "login    ok       ok       ok      ok      ok       ok",
+    },
+    # The editor's JSON, shared by every feature that lets people write.
+    "writing.preview": {
+        "POST":                   "login    404      403      ok      ok      ok       ok",
+    },
+    "writing.people": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+    },
+    "writing.save_draft": {
+        # The editor sends JSON; form data names no draft, so it is refused as invalid.
+        "POST":                   "login    404      403      invalid invalid invalid  invalid",
     },
 }
 
