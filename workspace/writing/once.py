@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from typing import Protocol, TypeVar, overload
+from typing import Any, ClassVar, Protocol, TypeVar, overload
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import InstrumentedAttribute
 
 from workspace.auth.models import User
 from workspace.extensions import db
@@ -23,8 +23,8 @@ class MadeOnce(Protocol):
     """A model whose rows record the one-time value of the form that made them, under a unique
     constraint on (author_id, client_nonce)."""
 
-    author_id: Mapped[int]
-    client_nonce: Mapped[str | None]
+    author_id: ClassVar[InstrumentedAttribute[int]]
+    client_nonce: ClassVar[InstrumentedAttribute[str | None]]
 
 
 M = TypeVar("M", bound=MadeOnce)
@@ -49,6 +49,10 @@ def made_with(model: type[M], author: User, nonce: str | None) -> M | None:
                                                  model.client_nonce == nonce))
 
 
+def _same_row(row: M) -> M:
+    return row
+
+
 @overload
 def once(model: type[M], author: User, nonce: str | None,
          write: Callable[[str | None], M]) -> M: ...
@@ -59,8 +63,8 @@ def once(model: type[M], author: User, nonce: str | None, write: Callable[[str |
          found: Callable[[M], R]) -> R: ...
 
 
-def once(model: type[M], author: User, nonce: str | None, write: Callable[[str | None], R], *,
-         found: Callable[[M], R] | None = None) -> R:
+def once(model: type[M], author: User, nonce: str | None, write: Callable[[str | None], Any], *,
+         found: Callable[[M], Any] | None = None) -> Any:
     """Run `write` at most once per one-time value and person.
 
     `write(nonce)` is the whole unit of work: it stores the cleaned value on its `model` row and
@@ -68,7 +72,7 @@ def once(model: type[M], author: User, nonce: str | None, write: Callable[[str |
     unique constraint refuses this one), `found(row)` of the row made then is returned instead
     (by default the row itself).
     """
-    give_back = found or (lambda row: row)  # type: ignore[assignment, return-value]
+    give_back: Callable[[M], Any] = found or _same_row
     nonce = clean_nonce(nonce)
     existing = made_with(model, author, nonce)
     if existing is not None:
