@@ -32,6 +32,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     register_extensions(app)
     register_blueprints(app)
+    register_draft_kinds(app)
     register_error_handlers(app)
     templating.register(app)
     security.register(app)
@@ -81,7 +82,16 @@ def register_blueprints(app: Flask) -> None:
     from workspace.moderation.routes import bp as moderation_bp
     from workspace.notifications.routes import bp as notifications_bp
     from workspace.organizations.routes import bp as organizations_bp
+    from workspace.writing.routes import bp as writing_bp
 
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
-                      notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp):
+                      notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
+                      writing_bp):
         app.register_blueprint(blueprint)
+
+
+def register_draft_kinds(app: Flask) -> None:
+    """What each feature lets people keep drafts of in the shared editor (workspace.writing)."""
+    from workspace.forums import drafts as forum_drafts
+
+    forum_drafts.register(app)

@@ -5,7 +5,6 @@ from workspace.auth.models import Invitation, User
 from workspace.communities.models import Community, CommunityOrganization, Interest, Membership
 from workspace.forums.models import (
     CategorySubscription,
-    Draft,
     ForumCategory,
     Post,
     PostRevision,
@@ -18,6 +17,7 @@ from workspace.mail.models import OutboxMessage
 from workspace.moderation.models import Flag, ModerationEvent
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization
+from workspace.writing.models import Draft
 
 __all__ = ["Announcement", "CategorySubscription", "Community", "CommunityOrganization", "Draft",
            "Flag", "ForumCategory", "Interest", "Invitation", "Membership", "ModerationEvent",

@@ -21,6 +21,26 @@
   var summary = document.getElementById("form-errors");
   if (summary) { summary.focus(); }
 
+  // JSON to the app from a page's scripts, with the page's CSRF token (the form's own, if any).
+  function csrfToken(scope) {
+    var input = (scope || document).querySelector('input[name="csrf_token"]') ||
+      document.querySelector('input[name="csrf_token"]');
+    return input ? input.value : "";
+  }
+
+  window.workspacePostJSON = function (url, data, scope) {
+    return window.fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "Accept": "application/json",
+                "X-CSRFToken": csrfToken(scope)},
+      body: JSON.stringify(data)
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    });
+  };
+
   var announcer = document.getElementById("live-announcer");
   window.workspaceAnnounce = function (message) {
     if (!announcer) { return; }

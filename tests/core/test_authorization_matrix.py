@@ -317,16 +317,6 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "forums.watch_category": {
         "POST":                   "login    404      changed  changed changed changed  changed",
     },
-    "forums.preview": {
-        "POST":                   "login    404      403      ok      ok      ok       ok",
-    },
-    "forums.people": {
-        "GET":                    "login    404      ok       ok      ok      ok       ok",
-    },
-    "forums.save_draft": {
-        # The editor sends JSON; form data names no draft, so it is refused as invalid.
-        "POST":                   "login    404      403      invalid invalid invalid  invalid",
-    },
     "forums.moderate_topic": {
         "POST":                   "login    404      403      403     403     changed  changed",
     },
@@ -394,6 +384,17 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         "GET":                    "login    404      403      403     403     ok       ok",
         "GET other_state":        "login    404      404      404     404     404      ok",
         "GET private":            "login    404      404      403     404     ok       ok",
+    },
+    # The editor's JSON, shared by every feature that lets people write.
+    "writing.preview": {
+        "POST":                   "login    404      403      ok      ok      ok       ok",
+    },
+    "writing.people": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+    },
+    "writing.save_draft": {
+        # The editor sends JSON; form data names no draft, so it is refused as invalid.
+        "POST":                   "login    404      403      invalid invalid invalid  invalid",
     },
 }
 

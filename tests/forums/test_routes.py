@@ -9,6 +9,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from tests.forums.conftest import url
+from tests.writing.checks import assert_no_inline_code
 from workspace import errors
 from workspace.communities import service as communities
 from workspace.extensions import db
@@ -46,7 +47,7 @@ def pages(community, topic, general, other_member, facilitator):
         "log": url(community, "/log"),
         "categories": url(community, "/categories"),
         "edit_category": url(community, f"/categories/{general.id}/edit"),
-        "people": url(community, "/people?q=ga"),
+        "people": f"/communities/{community.slug}/writing/people?q=ga",  # the editor's
     }
 
 
@@ -262,43 +263,54 @@ def test_watching_over_http(client_as, other_member, topic, community, general):
     assert "Muted" in page
 
 
-# --- JSON for the editor -------------------------------------------------------------------
+# --- The shared editor on forum pages ----------------------------------------------------------
 
-def test_the_preview_endpoint_sanitizes(client_as, member, observer, outsider, community):
-    body = {"body": "**hi** <script>alert(1)</script><a href='javascript:x'>x</a>"}
-    response = client_as(member).post(url(community, "/preview"), json=body,
-                                      headers={"Accept": "application/json"})
-    html = response.get_json()["html"]
-    assert "<strong>hi</strong>" in html and "<script" not in html and "javascript" not in html
-    assert client_as(observer).post(url(community, "/preview"), json=body,
-                                    headers={"Accept": "application/json"}).status_code == 403
-    assert client_as(outsider).post(url(community, "/preview"), json=body,
-                                    headers={"Accept": "application/json"}).status_code == 404
+def editor_url(community, path: str) -> str:
+    return f"/communities/{community.slug}/writing{path}"
 
 
-def test_people_to_mention_as_json(client_as, member, other_member, outsider, community):
-    found = client_as(member).get(url(community, "/people?q=ga")).get_json()
-    assert found == {"people": [{"handle": "ga.member", "name": "Ga Member",
-                                 "organization": "Georgia Department of Education"}]}
-    assert client_as(outsider).get(url(community, "/people?q=ga")).status_code == 404
-
-
-def test_drafts_save_and_come_back_in_the_form(client_as, other_member, topic, community):
+def test_reply_drafts_save_and_come_back_in_the_form(client_as, other_member, topic, community):
     client = client_as(other_member)
-    saved = client.post(url(community, "/drafts"),
-                        json={"key": f"reply:{topic.id}", "body": "Where I left off"},
+    saved = client.post(editor_url(community, "/drafts"),
+                        json={"kind": "forum_reply", "target": topic.id,
+                              "body": "Where I left off"},
                         headers={"Accept": "application/json"})
     assert saved.get_json()["saved"] is True
     page = client.get(url(community, f"/topics/{topic.id}")).get_data(as_text=True)
     assert "\nWhere I left off</textarea>" in page and "We restored the reply" in page
+    assert 'data-draft-kind="forum_reply"' in page
+    assert f'data-draft-target="{topic.id}"' in page
 
 
-def test_drafts_for_outsiders_and_observers(client_as, outsider, observer, topic, community):
-    body = {"key": f"reply:{topic.id}", "body": "x"}
+def test_a_topic_draft_comes_back_with_its_title(client_as, member, community, general):
+    client = client_as(member)
+    client.post(editor_url(community, "/drafts"),
+                json={"kind": "forum_topic", "target": str(community.id), "title": "Half",
+                      "body": "Where I left off"}, headers={"Accept": "application/json"})
+    page = client.get(url(community, f"/categories/{general.id}/topics/new"))
+    text = page.get_data(as_text=True)
+    assert 'value="Half"' in text and "\nWhere I left off</textarea>" in text
+    assert "We restored the topic you were writing" in text
+    assert 'data-title-input="title"' in text and "data-editor-nonce" in text
+
+
+def test_the_forums_writing_pages_run_under_the_content_security_policy(
+        client_as, member, topic, community, general):
+    client = client_as(member)
+    for path in (f"/categories/{general.id}/topics/new", f"/topics/{topic.id}",
+                 f"/posts/{only_post(topic).id}/edit"):
+        response = client.get(url(community, path))
+        assert response.status_code == 200
+        assert_no_inline_code(response.get_data(as_text=True))
+
+
+def test_reply_drafts_for_outsiders_and_observers(client_as, outsider, observer, topic,
+                                                  community):
+    body = {"kind": "forum_reply", "target": topic.id, "body": "x"}
     headers = {"Accept": "application/json"}
-    assert client_as(outsider).post(url(community, "/drafts"), json=body,
+    assert client_as(outsider).post(editor_url(community, "/drafts"), json=body,
                                     headers=headers).status_code == 404
-    assert client_as(observer).post(url(community, "/drafts"), json=body,
+    assert client_as(observer).post(editor_url(community, "/drafts"), json=body,
                                     headers=headers).status_code == 403
 
 
@@ -325,6 +337,20 @@ def test_a_post_after_signing_out_gives_the_text_back(client, topic, community):
     text = response.get_data(as_text=True)
     assert response.status_code == 401 and "Written before my session ended</textarea>" in text
     assert "sign in again" in text
+
+
+def test_a_topic_sent_with_a_stale_token_comes_back_whole(csrf_on, client_as, member,
+                                                          community, general):
+    response = client_as(member).post(
+        url(community, f"/categories/{general.id}/topics/new"),
+        data={"category_id": general.id, "title": "Family engagement", "body": "What worked?",
+              "nonce": "csrf-nonce-2", "editor_field": "body", "preview": "1"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'name="title" value="Family engagement"' in text and "What worked?</textarea>" in text
+    # Sent again, it is the same topic (same one-time value, same category), posted not previewed.
+    assert f'name="category_id" value="{general.id}"' in text
+    assert 'name="nonce" value="csrf-nonce-2"' in text and 'name="preview"' not in text
 
 
 # --- Hidden posts and moderation -----------------------------------------------------------

@@ -7,13 +7,12 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.forums.conftest import start_forum
-from workspace import errors
+from workspace import errors, writing
 from workspace.communities import service as communities
 from workspace.communities.models import CommunityStatus
 from workspace.extensions import db
 from workspace.forums import moderation, pages, service
 from workspace.forums.models import (
-    Draft,
     ForumCategory,
     ModerationAction,
     Post,
@@ -316,7 +315,7 @@ def test_mentions_of_the_communitys_people_stand_out_in_the_post(topic, member, 
     assert "@tx.member" in reply.body_html and "mention\">@tx.member" not in reply.body_html
     edited = service.edit_post(member, reply, body="Now @facilitator")
     assert edited.body_html == '<p>Now <span class="workspace-mention">@facilitator</span></p>'
-    assert service.preview(member, topic.community, "@ga.member") == (
+    assert writing.preview(member, topic.community, "@ga.member") == (
         '<p><span class="workspace-mention">@ga.member</span></p>')
 
 
@@ -326,25 +325,6 @@ def test_an_edit_notifies_only_newly_mentioned_people(topic, member, other_membe
     service.edit_post(member, first, body="Asking @ga.member and @sme")
     assert len(notes_for(other_member)) == 1
     assert len(notes_for(sme)) == 1
-
-
-def test_people_to_mention_match_a_prefix_and_exclude_outsiders(community, member, other_member,
-                                                               outsider, facilitator):
-    handles = [m.handle for m in service.mention_candidates(member, community, "ga")]
-    assert handles == ["ga.member"]
-    everyone = [m.handle for m in service.mention_candidates(member, community, "")]
-    assert "tx.member" not in everyone and "az.member" not in everyone
-    assert "facilitator" in [m.handle for m in service.mention_candidates(member, community,
-                                                                          "Fac")]
-
-
-def test_a_shared_handle_is_told_apart_by_the_whole_address(community, member, network):
-    twin = factories.make_user(network.seas["GA"], "ga.member@other.example.org")
-    georgian = factories.make_user(network.seas["GA"], "ga.member@example.org")
-    factories.add_to(community, twin, "member")
-    factories.add_to(community, georgian, "member")
-    handles = sorted(m.handle for m in service.mention_candidates(member, community, "ga"))
-    assert handles == ["ga.member@example.org", "ga.member@other.example.org"]
 
 
 def test_watchers_hear_about_replies_and_muted_people_do_not(topic, member, other_member, sme,
@@ -448,42 +428,42 @@ def test_my_activity_shows_moderators_what_the_category_lists_show(topic, member
     assert watched(member) == {topic.id}
 
 
-# --- Drafts and previews ---------------------------------------------------------------------
+# --- Drafts (the forum's kinds in the shared editor) -----------------------------------------
 
-def test_drafts_are_saved_restored_and_cleared_by_posting(community, topic, other_member):
-    key = pages.reply_draft_key(topic)
-    service.save_draft(other_member, community, key=key, body="Half a thought")
+def test_a_reply_draft_comes_back_with_the_topic_and_goes_when_the_reply_is_posted(
+        community, topic, other_member):
+    writing.save_draft(other_member, community, kind=pages.REPLY_DRAFT, target_id=topic.id,
+                       body="Half a thought")
     assert pages.topic_page(other_member, topic, page=1).draft.body == "Half a thought"
     service.reply(other_member, topic, body="A whole thought")
-    assert pages.draft_for(other_member, key) is None
+    assert writing.draft_for(other_member, pages.REPLY_DRAFT, topic.id) is None
 
 
-def test_an_emptied_draft_is_thrown_away(community, member):
-    key = f"topic:{community.id}"
-    service.save_draft(member, community, key=key, title="T", body="B")
-    assert service.save_draft(member, community, key=key, title="", body="  ") is None
-    assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
+def test_a_topic_draft_is_one_per_community_and_goes_when_the_topic_is_posted(
+        community, general, member):
+    writing.save_draft(member, community, kind=pages.TOPIC_DRAFT, target_id=community.id,
+                       title="Half a title", body="Half a thought")
+    service.start_topic(member, general, title="A title", body="A whole thought")
+    assert writing.draft_for(member, pages.TOPIC_DRAFT, community.id) is None
 
 
-def test_drafts_only_for_places_one_may_post(community, topic, observer, outsider, member,
-                                             facilitator):
-    key = pages.reply_draft_key(topic)
+def test_reply_drafts_only_where_one_may_reply(community, topic, observer, outsider, member,
+                                               facilitator, recruiting_community):
+    kind, target = pages.REPLY_DRAFT, topic.id
     with pytest.raises(errors.Forbidden):
-        service.save_draft(observer, community, key=key, body="x")
+        writing.save_draft(observer, community, kind=kind, target_id=target, body="x")
     with pytest.raises(errors.NotFound):
-        service.save_draft(outsider, community, key=key, body="x")
-    with pytest.raises(errors.Invalid):
-        service.save_draft(member, community, key="reply:abc", body="x")
+        writing.save_draft(outsider, community, kind=kind, target_id=target, body="x")
+    with pytest.raises(errors.NotFound):  # a topic, but not of this community
+        writing.save_draft(facilitator, recruiting_community, kind=kind, target_id=target,
+                           body="x")
+    with pytest.raises(errors.NotFound):  # a new topic's draft names its own community
+        writing.save_draft(member, community, kind=pages.TOPIC_DRAFT,
+                           target_id=recruiting_community.id, body="x")
     moderation.lock_topic(facilitator, topic, locked=True)
-    with pytest.raises(errors.Forbidden):
-        service.save_draft(member, community, key=key, body="x")
-
-
-def test_the_preview_is_the_saved_rendering(community, member, observer):
-    html = service.preview(member, community, "**Bold** <img src=x onerror=alert(1)>")
-    assert html == "<p><strong>Bold</strong> </p>"
-    with pytest.raises(errors.Forbidden):
-        service.preview(observer, community, "hi")
+    with pytest.raises(errors.Forbidden, match="locked"):
+        writing.save_draft(member, community, kind=kind, target_id=target, body="x")
+    assert writing.save_draft(facilitator, community, kind=kind, target_id=target, body="x")
 
 
 # --- Hidden posts and moderation -------------------------------------------------------------

@@ -13,7 +13,7 @@ from workspace.database import UTCDateTime, utcnow
 from workspace.extensions import db
 from workspace.forums import service as forums
 
-BEFORE, AFTER = "b11a0d5f1e03", "b11a0d5f1e02"
+BEFORE, AFTER = "b11a0d5f1e01", "b11a0d5f1e02"
 
 old_flags = sa.table(
     "forum_flags", sa.column("id", sa.Integer()), sa.column("post_id", sa.Integer()),

@@ -33,9 +33,10 @@ from workspace.forums.models import (
     TopicSubscription,
     WatchLevel,
 )
-from workspace.forums.service import add_default_categories, render_post_body
+from workspace.forums.service import add_default_categories
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.text import render_markdown
+from workspace.writing import render_body
 
 DEMO_FOLDER = Path(__file__).parent
 
@@ -228,7 +229,7 @@ def _seed_topic(community: Community, category: ForumCategory, entry: dict[str, 
         quoted = posts[item["quotes"]] if "quotes" in item else None
         post = Post(topic=topic, author=people[item["author"]], is_opening=number == 0,
                     body=item["body"].strip(),
-                    body_html=render_post_body(community, item["body"].strip()),
+                    body_html=render_body(community, item["body"].strip()),
                     quoted_post=quoted, created_at=_as_time(item["at"]))
         db.session.add(post)
         db.session.flush()  # one at a time: ids follow the order people wrote in

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import secrets
-
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -9,13 +7,7 @@ from workspace.forms import Form, options
 from workspace.forums.models import WatchLevel
 from workspace.forums.service import BODY_MAX, CATEGORY_NAME_MAX, TITLE_MAX
 from workspace.moderation.models import REASON_MAX
-
-
-def new_nonce() -> str:
-    """A one-time value per rendered form: the server posts a form's text once, however often
-    it arrives (a double click, a retry after a network error)."""
-    return secrets.token_urlsafe(16)
-
+from workspace.writing import new_nonce
 
 BODY_HINT = ("Markdown works: **bold**, *italic*, lists, [links](https://example.org) and "
              "> quotes. Type @ and a name to mention someone in this community.")

@@ -192,20 +192,6 @@ class ReadMark(db.Model):
     visited_at: Mapped[created]
 
 
-class Draft(db.Model):
-    """Text someone is still writing, saved as they type so nothing is lost."""
-
-    __tablename__ = "forum_drafts"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
-
-    id: Mapped[intpk]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    # What the text is for: "topic:<community id>" (a new topic) or "reply:<topic id>".
-    key: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(200), default="")
-    body: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[created]
 
 
 class ModerationAction(enum.StrEnum):

@@ -16,7 +16,6 @@ from workspace.communities.models import Community
 from workspace.extensions import db
 from workspace.forums.models import (
     CategorySubscription,
-    Draft,
     ForumCategory,
     Post,
     Reaction,
@@ -32,8 +31,15 @@ from workspace.policy import forums as forum_policy
 from workspace.policy.forums import VISIBLE_TO_ALL_POSTS, VISIBLE_TO_ALL_TOPICS
 from workspace.reactions import ReactionSummary
 from workspace.reactions import summaries as reaction_summaries
+from workspace.writing.models import Draft
 
 PER_PAGE = 25
+
+# The forum's kinds of draft (forums/drafts.py registers them with the editor). A new topic's
+# draft is one per person and community, whichever category it goes to: its target is the
+# community. A reply's target is its topic; the topic page reads it with the reader's state.
+TOPIC_DRAFT = "forum_topic"
+REPLY_DRAFT = "forum_reply"
 
 
 # Templates must not run a query per row: anything not loaded up front raises, unless SQLAlchemy
@@ -445,7 +451,8 @@ def _reader_state(viewer: policy.Person, topic: Topic, *, with_draft: bool = Fal
             CategorySubscription.user_id == viewer_id).scalar_subquery())
     if with_draft:
         stmt = stmt.add_columns(Draft).select_from(Topic).outerjoin(
-            Draft, and_(Draft.user_id == viewer_id, Draft.key == reply_draft_key(topic))
+            Draft, and_(Draft.user_id == viewer_id, Draft.kind == REPLY_DRAFT,
+                        Draft.target_id == topic.id)
         ).where(Topic.id == topic.id)
     row = db.session.execute(stmt).one()
     return ReaderState(last_read=row[0],
@@ -527,21 +534,6 @@ def first_unread_address(viewer: policy.Person, topic: Topic) -> str:
 def newest_visible_post_id(viewer: policy.Person, topic: Topic) -> int:
     return db.session.scalar(select(func.max(Post.id)).where(
         Post.topic_id == topic.id, *_post_visibility(viewer, topic.community))) or 0
-
-
-def topic_draft_key(community: Community) -> str:
-    """New topics share one draft per person and community, whichever category it goes to."""
-    return f"topic:{community.id}"
-
-
-def reply_draft_key(topic: Topic) -> str:
-    return f"reply:{topic.id}"
-
-
-def draft_for(user: policy.Person, key: str) -> Draft | None:
-    if not user.is_authenticated:
-        return None
-    return db.session.scalar(select(Draft).where(Draft.user_id == user.id, Draft.key == key))
 
 
 def category_watch_level(viewer: policy.Person, category: ForumCategory) -> WatchLevel:

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -16,11 +13,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 
-from workspace import errors, policy
+from workspace import errors, policy, writing
 from workspace.communities.models import Community
-from workspace.errors import MESSAGES, error_response, wants_json
+from workspace.errors import wants_json
 from workspace.forms import options
 from workspace.forums import moderation, pages, service
 from workspace.forums.forms import (
@@ -35,52 +31,21 @@ from workspace.forums.forms import (
     WatchForm,
 )
 from workspace.forums.models import Post, ReactionKind, Topic, WatchLevel
+from workspace.forums.pages import REPLY_DRAFT, TOPIC_DRAFT
 from workspace.policy import Action
 from workspace.policy import forums as forum_policy
+from workspace.writing import signed_in
 
 bp = Blueprint("forums", __name__, url_prefix="/communities/<slug>/forums")
 activity_bp = Blueprint("activity", __name__, url_prefix="/activity")
+# Text sent with a stale CSRF token comes back to the person instead of being lost.
+writing.keep_text_on(bp)
 
 
 def me() -> policy.Person:
     # The signed-in person themselves, not Flask-Login's proxy: a page of posts asks the policy
     # about them hundreds of times, and every attribute read through the proxy costs a lookup.
     return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
-# --- Never losing what someone wrote ---------------------------------------------------------
-
-def _resend(status: int, problem: str, *, can_resend: bool = True) -> ResponseReturnValue:
-    """The text a person just sent, back in a form they can send again (or copy)."""
-    return render_template("forums/resend.html", problem=problem, can_resend=can_resend,
-                           title=request.form.get("title", ""), body=request.form.get("body", ""),
-                           nonce=request.form.get("nonce", ""),
-                           quoted_post_id=request.form.get("quoted_post_id", ""),
-                           category_id=request.form.get("category_id", ""),
-                           action=request.path), status
-
-
-def signed_in(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
-    """login_required, except that a post sent after the session ended comes back with its text."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-        if me().is_authenticated:
-            return view(*args, **kwargs)
-        if request.method == "POST" and request.form.get("body") and not wants_json():
-            return _resend(401, "You were signed out before your text was sent.")
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-
-    return wrapper
-
-
-@bp.errorhandler(CSRFError)
-def csrf_failed(exc: CSRFError) -> ResponseReturnValue:
-    # The form's token no longer matches the session (it expired, or the person signed out in
-    # another tab). Whatever they wrote comes back with a fresh token instead of being lost.
-    if request.form.get("body") and not wants_json():
-        return _resend(400, "Your session may have expired before your text was sent.")
-    return error_response(400, MESSAGES[400])
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -178,7 +143,7 @@ def _topic_response(community: Community, topic: Topic, *, page: int | None,
                        form=form, quoting=quoting, preview_html=preview_html,
                        watch_form=_watch_form(view.watch), move_form=move_form,
                        restored_draft=view.draft is not None and form.body.data == view.draft.body,
-                       draft_key=pages.reply_draft_key(topic),
+                       draft_kind=REPLY_DRAFT,
                        endpoint_args={"slug": community.slug, "topic_id": topic.id})
     return response
 
@@ -265,16 +230,15 @@ def new_topic(slug: str, category_id: int) -> ResponseReturnValue:
     form = TopicForm()
     form.category_id.choices = options((c.id, c.name)
                                        for c in pages.active_categories(community))
-    key = pages.topic_draft_key(community)
     draft = None
     if request.method == "GET":
         form.category_id.data = forum_category.id
-        draft = pages.draft_for(me(), key)
+        draft = writing.draft_for(me(), TOPIC_DRAFT, community.id)
         if draft is not None:
             form.title.data, form.body.data = draft.title, draft.body
     preview_html = None
     if request.method == "POST" and request.form.get("preview"):
-        preview_html = service.preview(me(), community, form.body.data or "")
+        preview_html = writing.preview(me(), community, form.body.data or "")
     elif form.validate_on_submit():
         try:
             destination = forum_category
@@ -285,13 +249,13 @@ def new_topic(slug: str, category_id: int) -> ResponseReturnValue:
         except errors.Invalid as exc:
             form.add_error(exc)
         except errors.Forbidden as exc:
-            return _resend(403, exc.message, can_resend=False)
+            return writing.resend(403, exc.message, can_resend=False)
         else:
             flash("Your topic is posted.", "success")
             return redirect(_topic_address(new))
     return _render("forums/new_topic.html", community, 422 if form.errors else 200,
                    category=forum_category, form=form, preview_html=preview_html,
-                   draft_key=key, restored_draft=draft)
+                   draft_kind=TOPIC_DRAFT, restored_draft=draft)
 
 
 @bp.route("/topics/<int:topic_id>/posts", methods=["POST"])
@@ -301,7 +265,7 @@ def reply(slug: str, topic_id: int) -> ResponseReturnValue:
     forum_topic = pages.topic_in(me(), community, topic_id)
     form = ReplyForm()
     if request.form.get("preview"):
-        preview_html = service.preview(me(), community, form.body.data or "")
+        preview_html = writing.preview(me(), community, form.body.data or "")
         return _topic_response(community, forum_topic, page=None, form=form,
                                preview_html=preview_html)
     if form.validate_on_submit():
@@ -314,7 +278,7 @@ def reply(slug: str, topic_id: int) -> ResponseReturnValue:
         except errors.Invalid as exc:
             form.add_error(exc)
         except errors.Forbidden as exc:  # e.g. locked while they were writing: keep the text
-            return _resend(403, exc.message, can_resend=False)
+            return writing.resend(403, exc.message, can_resend=False)
         else:
             flash("Your reply is posted.", "success")
             return redirect(pages.post_address(me(), post))
@@ -341,7 +305,7 @@ def edit_post(slug: str, post_id: int) -> ResponseReturnValue:
         form.title.data = post.topic.title
     preview_html = None
     if request.method == "POST" and request.form.get("preview"):
-        preview_html = service.preview(me(), community, form.body.data or "")
+        preview_html = writing.preview(me(), community, form.body.data or "")
     elif form.validate_on_submit():
         try:
             service.edit_post(me(), post, body=form.body.data,
@@ -349,7 +313,7 @@ def edit_post(slug: str, post_id: int) -> ResponseReturnValue:
         except errors.Invalid as exc:
             form.add_error(exc)
         except errors.Forbidden as exc:
-            return _resend(403, exc.message, can_resend=False)
+            return writing.resend(403, exc.message, can_resend=False)
         else:
             flash("Your changes are saved.", "success")
             return redirect(pages.post_address(me(), post))
@@ -455,40 +419,6 @@ def _watch_message(level: WatchLevel, thing: str) -> str:
                                "someone mentions you.",
             WatchLevel.MUTED: f"This {thing} is muted: no notifications, and it leaves your "
                               "unread counts."}[level]
-
-
-# --- JSON for the editor ---------------------------------------------------------------------
-
-@bp.route("/preview", methods=["POST"])
-@signed_in
-def preview(slug: str) -> ResponseReturnValue:
-    community = _community(slug, Action.CONTRIBUTE)
-    data = request.get_json(silent=True) or {}
-    body = data.get("body") if isinstance(data.get("body"), str) else ""
-    return jsonify({"ok": True, "html": service.preview(me(), community, body)})
-
-
-@bp.route("/people")
-@signed_in
-def people(slug: str) -> ResponseReturnValue:
-    community = _community(slug)
-    found = service.mention_candidates(me(), community, request.args.get("q", ""))
-    return jsonify({"people": [{"handle": each.handle, "name": each.user.name,
-                                "organization": each.user.organization.name}
-                               for each in found]})
-
-
-@bp.route("/drafts", methods=["POST"])
-@signed_in
-def save_draft(slug: str) -> ResponseReturnValue:
-    community = _community(slug, Action.CONTRIBUTE)
-    data = request.get_json(silent=True) or {}
-    text = {name: data.get(name) if isinstance(data.get(name), str) else ""
-            for name in ("key", "title", "body")}
-    draft = service.save_draft(me(), community, key=text["key"], title=text["title"],
-                               body=text["body"])
-    return jsonify({"ok": True, "saved": draft is not None,
-                    "saved_at": draft.updated_at.isoformat() if draft else None})
 
 
 # --- Moderation ------------------------------------------------------------------------------

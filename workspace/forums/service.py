@@ -1,16 +1,11 @@
-"""Forum writes: categories, topics, posts, reactions, watching, drafts and mentions."""
+"""Forum writes: categories, topics, posts, reactions and watching (typing help: writing/)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
-
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
-from workspace import errors, policy, realtime
+from workspace import errors, policy, realtime, writing
 from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.database import utcnow
@@ -18,7 +13,6 @@ from workspace.extensions import db
 from workspace.forums.models import (
     DEFAULT_CATEGORIES,
     CategorySubscription,
-    Draft,
     ForumCategory,
     ModerationAction,
     Post,
@@ -31,11 +25,9 @@ from workspace.forums.models import (
     WatchLevel,
 )
 from workspace.forums.pages import (
+    REPLY_DRAFT,
+    TOPIC_DRAFT,
     categories_of,
-    draft_for,
-    reply_draft_key,
-    topic_draft_key,
-    topic_in,
 )
 from workspace.forums.subjects import POST, category_subject, link_to_post
 from workspace.moderation.service import log_action, resolve_flags
@@ -45,22 +37,14 @@ from workspace.policy import Action
 from workspace.policy import forums as forum_policy
 from workspace.policy.forums import VISIBLE_TO_ALL_POSTS
 from workspace.reactions import toggle
-from workspace.text import MENTION, mention_handle, render_markdown
 
 TITLE_MAX = 200
 
 
-BODY_MAX = 30_000
+BODY_MAX = writing.BODY_MAX  # a post may be as long as the editor takes
 
 
 CATEGORY_NAME_MAX = 80
-
-
-NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-DRAFT_KEY = re.compile(r"^(topic|reply):([0-9]{1,12})$")
-
 
 
 # Notices that send people to read a post: they go when the post is hidden or deleted.
@@ -213,17 +197,6 @@ def _clean_body(body: str | None) -> str:
     return body
 
 
-def _clean_nonce(nonce: str | None) -> str | None:
-    return nonce if nonce and NONCE.match(nonce) else None
-
-
-def _post_for_nonce(author: User, nonce: str | None) -> Post | None:
-    if nonce is None:
-        return None
-    return db.session.scalar(select(Post).where(Post.author_id == author.id,
-                                                Post.client_nonce == nonce))
-
-
 def _set_read_mark(user: User, topic_id: int, post_id: int) -> None:
     mark = db.session.scalar(select(ReadMark).where(ReadMark.user_id == user.id,
                                                     ReadMark.topic_id == topic_id))
@@ -243,10 +216,6 @@ def _watch_unless_chosen(user: User, topic_id: int) -> None:
                                          level=WatchLevel.WATCHING))
 
 
-def _discard_draft(user: User, key: str) -> None:
-    db.session.execute(delete(Draft).where(Draft.user_id == user.id, Draft.key == key))
-
-
 def subject_of(post: Post) -> Subject:
     return Subject(POST, post.id)
 
@@ -264,36 +233,31 @@ def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
     """Open a topic with its first post and tell the people watching the category."""
     community = category.community
     policy.authorize(author, Action.CONTRIBUTE, community)
-    nonce = _clean_nonce(nonce)
-    repeated = _post_for_nonce(author, nonce)
-    if repeated is not None:
-        return repeated.topic
-    policy.require(author, forum_policy.may_start_topic, category)
-    title, body = _clean_title(title), _clean_body(body)
-    now = utcnow()
-    topic = Topic(community_id=community.id, category=category, author=author, title=title,
-                  last_posted_at=now, last_poster=author, created_at=now)
-    first = Post(topic=topic, author=author, is_opening=True, body=body,
-                 body_html=render_post_body(community, body), client_nonce=nonce, created_at=now)
-    db.session.add_all([topic, first])
-    try:
+
+    def write(nonce: str | None) -> Topic:
+        policy.require(author, forum_policy.may_start_topic, category)
+        clean_title, clean_body = _clean_title(title), _clean_body(body)
+        now = utcnow()
+        topic = Topic(community_id=community.id, category=category, author=author,
+                      title=clean_title, last_posted_at=now, last_poster=author, created_at=now)
+        first = Post(topic=topic, author=author, is_opening=True, body=clean_body,
+                     body_html=writing.render_body(community, clean_body), client_nonce=nonce,
+                     created_at=now)
+        db.session.add_all([topic, first])
         db.session.flush()
         topic.last_post_id = first.id
         _set_read_mark(author, topic.id, first.id)
         _watch_unless_chosen(author, topic.id)
-        _discard_draft(author, topic_draft_key(community))
-        _tell_readers(author, first, title=title, started=True)
+        writing.discard_draft(author, TOPIC_DRAFT, community.id)
+        _tell_readers(author, first, title=clean_title, started=True)
         realtime.publish("topic_started", {"topic_id": topic.id, "category_id": category.id,
                                            "title": topic.title},
                          to=realtime.forum_room(community.id))
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # and what it published is dropped
-        repeated = _post_for_nonce(author, nonce)  # the same form arrived twice at once
-        if repeated is None:
-            raise
-        return repeated.topic
-    return topic
+        return topic
+
+    # The same form sent again gets the topic its first sending opened.
+    return writing.once(Post, author, nonce, write, found=lambda post: post.topic)
 
 
 def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = None,
@@ -301,21 +265,18 @@ def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = N
     """Add a post to a topic and tell the people watching it and anyone mentioned."""
     community = topic.community
     policy.authorize(author, Action.CONTRIBUTE, community)
-    nonce = _clean_nonce(nonce)
-    repeated = _post_for_nonce(author, nonce)
-    if repeated is not None:
-        return repeated
-    policy.require(author, forum_policy.may_reply, topic)
-    if quoted_post is not None and (quoted_post.topic_id != topic.id
-                                    or not forum_policy.may_see_post(author, quoted_post)):
-        raise errors.Invalid("You can quote only posts of this topic.", field="body")
-    body = _clean_body(body)
-    now = utcnow()
-    post = Post(topic=topic, author=author, body=body,
-                body_html=render_post_body(topic.community, body), quoted_post=quoted_post,
-                client_nonce=nonce, created_at=now)
-    db.session.add(post)
-    try:
+
+    def write(nonce: str | None) -> Post:
+        policy.require(author, forum_policy.may_reply, topic)
+        if quoted_post is not None and (quoted_post.topic_id != topic.id
+                                        or not forum_policy.may_see_post(author, quoted_post)):
+            raise errors.Invalid("You can quote only posts of this topic.", field="body")
+        clean_body = _clean_body(body)
+        now = utcnow()
+        post = Post(topic=topic, author=author, body=clean_body,
+                    body_html=writing.render_body(community, clean_body),
+                    quoted_post=quoted_post, client_nonce=nonce, created_at=now)
+        db.session.add(post)
         db.session.flush()
         # One UPDATE with increments, so replies sent at the same moment are all counted.
         db.session.execute(update(Topic).where(Topic.id == topic.id).values(
@@ -323,18 +284,14 @@ def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = N
             last_post_id=post.id))
         _set_read_mark(author, topic.id, post.id)
         _watch_unless_chosen(author, topic.id)
-        _discard_draft(author, reply_draft_key(topic))
+        writing.discard_draft(author, REPLY_DRAFT, topic.id)
         _tell_readers(author, post, title=topic.title, started=False)
         realtime.publish("post_added", {"topic_id": topic.id, "post_id": post.id},
                          to=realtime.topic_room(topic.community_id, topic.id))
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # and what it published is dropped
-        repeated = _post_for_nonce(author, nonce)
-        if repeated is None:
-            raise
-        return repeated
-    return post
+        return post
+
+    return writing.once(Post, author, nonce, write)
 
 
 def edit_post(editor: User, post: Post, *, body: str, title: str | None = None) -> Post:
@@ -349,12 +306,13 @@ def edit_post(editor: User, post: Post, *, body: str, title: str | None = None) 
                                 body_html=post.body_html,
                                 title=topic.title if post.is_opening else None,
                                 written_at=post.edited_at or post.created_at))
-    before = _handles_in(post.body)
+    before = post.body
     post.body, post.edited_at = body, utcnow()
-    post.body_html = render_post_body(topic.community, body)
+    post.body_html = writing.render_body(topic.community, body)
     topic.title = new_title
     db.session.flush()
-    _tell_mentioned(editor, post, title=new_title, skip_handles=before)
+    writing.tell_mentioned(editor, topic.community, body, link=link_to_post(post),
+                           title=new_title, subject=subject_of(post), before=before)
     publish_post_changed(post)
     db.session.commit()
     return post
@@ -439,120 +397,6 @@ def recount_topic(topic: Topic) -> None:
         topic.answer_post_id = None
 
 
-def save_draft(user: User, community: Community, *, key: str, title: str = "",
-               body: str = "") -> Draft | None:
-    """Keep what someone is writing; an empty draft is thrown away. None when nothing is kept."""
-    policy.authorize(user, Action.CONTRIBUTE, community)
-    match = DRAFT_KEY.match(key or "")
-    if match is None:
-        raise errors.Invalid("That draft is for something unknown.", field="key")
-    kind, target_id = match.group(1), int(match.group(2))
-    if kind == "topic":
-        if target_id != community.id:
-            raise errors.NotFound()
-    else:
-        topic = topic_in(user, community, target_id)
-        policy.require(user, forum_policy.may_reply, topic)
-    title = (title or "")[:TITLE_MAX]
-    body = (body or "").replace("\r\n", "\n")
-    if len(body) > BODY_MAX:
-        raise errors.Invalid(f"Keep a post under {BODY_MAX:,} characters.", field="body")
-    draft = draft_for(user, key)
-    if not title.strip() and not body.strip():
-        if draft is not None:
-            db.session.delete(draft)
-            db.session.commit()
-        return None
-    if draft is None:
-        draft = Draft(user_id=user.id, community_id=community.id, key=key)
-        db.session.add(draft)
-    draft.title, draft.body, draft.updated_at = title, body, utcnow()
-    try:
-        db.session.commit()
-    except IntegrityError:  # two saves from two tabs at once: the other one is kept
-        db.session.rollback()
-        return draft_for(user, key)
-    return draft
-
-
-def preview(author: User, community: Community, body: str) -> str:
-    """What a post will look like, rendered exactly as it would be saved."""
-    policy.authorize(author, Action.CONTRIBUTE, community)
-    if len(body or "") > BODY_MAX:
-        raise errors.Invalid(f"Keep a post under {BODY_MAX:,} characters.", field="body")
-    return render_post_body(community, body or "")
-
-
-@dataclass
-class Mentionable:
-    user: User
-    handle: str
-
-
-def _handles_in(body: str) -> set[str]:
-    return {mention_handle(match) for match in MENTION.findall(body or "")}
-
-
-def render_post_body(community: Community, body: str) -> str:
-    """A post's Markdown as HTML, with mentions of the community's people marked."""
-    handles = _handles_in(body)
-    if handles:  # only then ask who may be mentioned here
-        handles &= {candidate.handle for candidate in _mentionable(community)}
-    return render_markdown(body, mentions=handles)
-
-
-def _mentionable(community: Community) -> list[Mentionable]:
-    """The community's readers with the handle each is mentioned by."""
-    people = list(db.session.scalars(
-        select(User).where(User.id.in_(policy.reader_ids(community)))
-        .options(joinedload(User.organization)).order_by(User.name)))
-    local_parts: dict[str, int] = {}
-    for person in people:
-        local = person.email.split("@")[0].lower()
-        local_parts[local] = local_parts.get(local, 0) + 1
-    found = []
-    for person in people:
-        local = person.email.split("@")[0].lower()
-        found.append(Mentionable(person, local if local_parts[local] == 1 else
-                                 person.email.lower()))
-    return found
-
-
-def mention_candidates(viewer: User, community: Community, prefix: str, *,
-                       limit: int = 8) -> list[Mentionable]:
-    """People of the community whose name or handle starts with what was typed after "@"."""
-    policy.authorize(viewer, Action.READ, community)
-    wanted = (prefix or "").strip().lstrip("@").lower()[:60]
-    matches = []
-    for candidate in _mentionable(community):
-        if candidate.user.id == viewer.id:
-            continue
-        words = candidate.user.name.lower().split()
-        if (not wanted or candidate.handle.startswith(wanted)
-                or candidate.user.name.lower().startswith(wanted)
-                or any(word.startswith(wanted) for word in words)):
-            matches.append(candidate)
-        if len(matches) >= limit:
-            break
-    return matches
-
-
-def _tell_mentioned(author: User, post: Post, *, title: str,
-                    skip_handles: Iterable[str] = ()) -> list[int]:
-    """Tell the community's people mentioned in the post (not yet told); their ids."""
-    handles = _handles_in(post.body) - set(skip_handles)
-    if not handles:
-        return []
-    community = post.topic.community
-    mentioned = [candidate.user.id for candidate in _mentionable(community)
-                 if candidate.handle in handles and candidate.user.id != author.id]
-    if not mentioned:
-        return []
-    return notify_many(select(User.id).where(User.id.in_(mentioned)), NotificationKind.MENTION,
-                       f"{author.name} mentioned you in “{title}”.", link_to_post(post),
-                       actor=author, community=community, subject=subject_of(post))
-
-
 def _tell_readers(author: User, post: Post, *, title: str, started: bool) -> None:
     """Mentioned people, then everyone watching the topic or its category, once each.
 
@@ -560,7 +404,8 @@ def _tell_readers(author: User, post: Post, *, title: str, started: bool) -> Non
     forty watchers cost what two do.
     """
     topic = post.topic
-    told = {*_tell_mentioned(author, post, title=title), author.id}
+    told = {*writing.tell_mentioned(author, topic.community, post.body, link=link_to_post(post),
+                                    title=title, subject=subject_of(post)), author.id}
     if started:
         kind = NotificationKind.TOPIC_STARTED
         message = f"{author.name} started “{title}” in {topic.category.name}."

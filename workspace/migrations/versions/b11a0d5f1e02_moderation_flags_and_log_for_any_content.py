@@ -6,7 +6,7 @@ tables, so one queue and one log per community hold forum posts now and other co
 Row ids are kept (open pages and links to a flag keep working).
 
 Revision ID: b11a0d5f1e02
-Revises: b11a0d5f1e03
+Revises: b11a0d5f1e01
 Create Date: 2026-11-26 10:12:40.118204
 
 """
@@ -19,7 +19,7 @@ import workspace.database
 
 # revision identifiers, used by Alembic.
 revision = 'b11a0d5f1e02'
-down_revision = 'b11a0d5f1e03'
+down_revision = 'b11a0d5f1e01'
 branch_labels = None
 depends_on = None
 
