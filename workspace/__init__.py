@@ -32,6 +32,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     register_extensions(app)
     register_blueprints(app)
+    register_community_setup(app)
     register_error_handlers(app)
     templating.register(app)
     security.register(app)
@@ -81,3 +82,11 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
                       notifications_bp, mail_bp, forums_bp, activity_bp):
         app.register_blueprint(blueprint)
+
+
+def register_community_setup(app: Flask) -> None:
+    """What each feature sets up in a community the app creates (see communities/hooks.py)."""
+    from workspace.communities.hooks import on_community_created
+    from workspace.forums.service import add_default_categories
+
+    on_community_created(app, add_default_categories)  # the forum starts with its categories

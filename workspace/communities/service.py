@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from workspace import errors, policy
 from workspace.auth.models import User
+from workspace.communities.hooks import community_created
 from workspace.communities.models import (
     STATUS_TRANSITIONS,
     Community,
@@ -27,7 +28,6 @@ from workspace.communities.models import (
 )
 from workspace.database import utcnow
 from workspace.extensions import db
-from workspace.forums.service import add_default_categories
 from workspace.mail.service import deliver_pending, queue_email
 from workspace.notifications.service import announce, notify
 from workspace.organizations.models import Organization, OrganizationKind
@@ -555,9 +555,9 @@ def save_community(actor: User, community: Community | None, fields: CommunityFi
     community.recruiting_note = fields.recruiting_note.strip()
     community.capacity = fields.capacity
     community.is_public = fields.is_public
-    if community.id is None:  # a new community's forum starts with the usual categories
+    if community.id is None:  # each feature sets up its part (the forum, its categories)
         db.session.flush()
-        add_default_categories(community)
+        community_created(community)
     db.session.commit()
     return community
 
