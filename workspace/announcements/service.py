@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from workspace import errors, policy
@@ -32,8 +34,12 @@ def announcement_for(viewer: policy.Person, announcement_id: int) -> Announcemen
 
 
 def save_announcement(author: User, announcement: Announcement | None, *, title: str, byline: str,
-                      body: str, publish: bool) -> Announcement:
-    """Write or edit an announcement; publishing puts it on the home page."""
+                      body: str, publish: bool,
+                      published_at: datetime | None = None) -> Announcement:
+    """Write or edit an announcement; publishing puts it on the home page.
+
+    `published_at` keeps the date of news first published elsewhere (the demo's); else now.
+    """
     policy.require_staff(author)
     if not (title or "").strip():
         raise errors.Invalid("Give the announcement a title.", field="title")
@@ -49,7 +55,7 @@ def save_announcement(author: User, announcement: Announcement | None, *, title:
     announcement.body = body
     announcement.body_html = render_markdown(body)
     if publish and announcement.published_at is None:
-        announcement.published_at = utcnow()
+        announcement.published_at = published_at or utcnow()
     elif not publish:
         announcement.published_at = None
     db.session.commit()

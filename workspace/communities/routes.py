@@ -203,6 +203,7 @@ def _fields_from(form: CommunityForm) -> service.CommunityFields:
         session_topics=_lines(form.session_topics.data),
         topics=form.topics.data if isinstance(form.topics.data, list) else (
             (form.topics.data or "").split(",")),
+        subject_matter_experts=_lines(form.subject_matter_experts.data),
         recruiting_note=form.recruiting_note.data or "",
         capacity=form.capacity.data, is_public=form.is_public.data)
 
@@ -233,6 +234,7 @@ def edit(slug: str) -> ResponseReturnValue:
         form.objectives.data = "\n".join(community.objectives)
         form.intended_outcomes.data = "\n".join(community.intended_outcomes)
         form.session_topics.data = "\n".join(community.session_topics)
+        form.subject_matter_experts.data = "\n".join(community.subject_matter_experts)
         form.topics.data = ", ".join(community.topics)
         form.kind.data = community.kind.value
         form.status.data = community.status.value

@@ -500,6 +500,7 @@ class CommunityFields:
     intended_outcomes: list[str] = field(default_factory=list)
     session_topics: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    subject_matter_experts: list[str] = field(default_factory=list)
     recruiting_note: str = ""
     capacity: int | None = None
     is_public: bool = True
@@ -552,6 +553,7 @@ def save_community(actor: User, community: Community | None, fields: CommunityFi
     community.intended_outcomes = _clean_lines(fields.intended_outcomes)
     community.session_topics = _clean_lines(fields.session_topics)
     community.topics = sorted({t.strip().lower() for t in fields.topics if t.strip()})
+    community.subject_matter_experts = _clean_lines(fields.subject_matter_experts)
     community.recruiting_note = fields.recruiting_note.strip()
     community.capacity = fields.capacity
     community.is_public = fields.is_public

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import url_for
 from sqlalchemy import delete, func, select, update
@@ -242,8 +243,11 @@ def link_to_post(post: Post) -> str:
 
 
 def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
-                nonce: str | None = None) -> Topic:
-    """Open a topic with its first post and tell the people watching the category."""
+                nonce: str | None = None, written_at: datetime | None = None) -> Topic:
+    """Open a topic with its first post and tell the people watching the category.
+
+    `written_at` dates history brought in from elsewhere (the demo); new writing is dated now.
+    """
     community = category.community
     policy.authorize(author, Action.CONTRIBUTE, community)
     nonce = _clean_nonce(nonce)
@@ -253,7 +257,7 @@ def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
     if not policy.may_start_topic(author, category):
         raise errors.Forbidden("This category is archived: start your topic in another one.")
     title, body = _clean_title(title), _clean_body(body)
-    now = utcnow()
+    now = written_at or utcnow()
     topic = Topic(community_id=community.id, category=category, author=author, title=title,
                   last_posted_at=now, last_poster=author, created_at=now)
     first = Post(topic=topic, author=author, is_opening=True, body=body,
@@ -281,8 +285,11 @@ def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
 
 
 def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = None,
-          nonce: str | None = None) -> Post:
-    """Add a post to a topic and tell the people watching it and anyone mentioned."""
+          nonce: str | None = None, written_at: datetime | None = None) -> Post:
+    """Add a post to a topic and tell the people watching it and anyone mentioned.
+
+    `written_at` dates history brought in from elsewhere (the demo); new writing is dated now.
+    """
     community = topic.community
     policy.authorize(author, Action.CONTRIBUTE, community)
     nonce = _clean_nonce(nonce)
@@ -297,7 +304,7 @@ def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = N
                                     or not policy.may_see_post(author, quoted_post)):
         raise errors.Invalid("You can quote only posts of this topic.", field="body")
     body = _clean_body(body)
-    now = utcnow()
+    now = written_at or utcnow()
     post = Post(topic=topic, author=author, body=body,
                 body_html=render_post_body(topic.community, body), quoted_post=quoted_post,
                 client_nonce=nonce, created_at=now)

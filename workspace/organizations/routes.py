@@ -56,7 +56,7 @@ def _edit_form(organization: Organization | None) -> ResponseReturnValue:
                 current_user, organization, kind=OrganizationKind(form.kind.data),
                 name=form.name.data, short_name=form.short_name.data,
                 state_code=form.state_code.data or "", partner_type=form.partner_type.data,
-                website=form.website.data or "")
+                website=form.website.data or "", state_name=form.state_name.data or "")
         except errors.Invalid as exc:
             form.add_error(exc)
         else:
