@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
+from flask_sqlalchemy.pagination import Pagination
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -236,7 +237,7 @@ def accept_invitation(token: str, *, name: str, title: str, phone: str, time_zon
     return user
 
 
-def pending_invitations(*, page: int):  # noqa: ANN201 - Pagination
+def pending_invitations(*, page: int) -> Pagination:
     stmt = (select(Invitation).where(Invitation.accepted_at.is_(None),
                                      Invitation.revoked_at.is_(None))
             .options(joinedload(Invitation.organization), joinedload(Invitation.community),
@@ -334,7 +335,8 @@ def create_first_staff(*, email: str, name: str, title: str, time_zone: str, pas
     return user
 
 
-def people_page(*, page: int, query: str = "", organization_id: int | None = None):  # noqa: ANN201
+def people_page(*, page: int, query: str = "",
+                organization_id: int | None = None) -> Pagination:
     stmt = select(User).join(User.organization).order_by(User.name)
     if query.strip():
         like = f"%{query.strip().lower()}%"

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -30,9 +33,10 @@ from workspace.organizations.service import (
 from workspace.policy import Action
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
+E = TypeVar("E", bound=StrEnum)
 
 
-def _enum_arg(enum_class: type, name: str):  # noqa: ANN202 - returns a member or None
+def _enum_arg(enum_class: type[E], name: str) -> E | None:
     value = request.args.get(name) or None
     try:
         return enum_class(value) if value else None

@@ -17,8 +17,9 @@ bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 @login_required
 def index() -> ResponseReturnValue:
     policy.require_staff(current_user)
+    asked = request.args.get("kind")
     try:
-        kind = OrganizationKind(request.args.get("kind")) if request.args.get("kind") else None
+        kind = OrganizationKind(asked) if asked else None
     except ValueError:
         kind = None
     query = request.args.get("q", "")[:100]
