@@ -16,6 +16,7 @@ run: install assets
 
 test: install assets browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 install: $(VENV)/.installed

@@ -33,6 +33,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_draft_kinds(app)
+    register_community_setup(app)
     register_error_handlers(app)
     templating.register(app)
     security.register(app)
@@ -95,3 +96,11 @@ def register_draft_kinds(app: Flask) -> None:
     from workspace.forums import drafts as forum_drafts
 
     forum_drafts.register(app)
+
+
+def register_community_setup(app: Flask) -> None:
+    """What each feature sets up in a community the app creates (see communities/hooks.py)."""
+    from workspace.communities.hooks import on_community_created
+    from workspace.forums.service import add_default_categories
+
+    on_community_created(app, add_default_categories)  # the forum starts with its categories

@@ -20,7 +20,8 @@ def seed_demo_command() -> None:
     password = current_app.config["DEMO_PASSWORD"]
     report = seed_demo(password)
     click.echo(f"Demo data: added {report.organizations} organizations, {report.communities} "
-               f"communities, {report.announcements} announcements, {report.people} people.")
+               f"communities, {report.announcements} announcements, {report.people} people, "
+               f"{report.forum_topics} forum topics.")
     click.echo(f"Demo accounts (password: {password}):")
     for email, name in report.accounts:
         click.echo(f"  {email:<28} {name}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -13,6 +15,13 @@ from flask_wtf import CSRFProtect
 from workspace.database import Base
 
 db = SQLAlchemy(model_class=Base)
+# Models subclass Model: db.Model at run time, which Flask-SQLAlchemy builds from Base. Type
+# checkers can't take a base class from an attribute of an instance (mypy issue 8603), so they
+# see Base itself, whose typed columns and relationships are the ones that count.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

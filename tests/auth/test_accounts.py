@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
+from workspace import errors
 from workspace.auth import service
 from workspace.auth.models import Invitation, User
 from workspace.communities.models import CommunityRole
@@ -269,3 +270,35 @@ def test_service_refuses_unknown_time_zones(member):
 
     with pytest.raises(errors.Invalid):
         service.update_profile(member, name="A", title="", phone="", time_zone="Mars/Olympus")
+
+
+# --- Opening an empty workspace --------------------------------------------------------------
+
+def first_staff(**values: str) -> User:
+    return service.create_first_staff(**{
+        "email": "Director@Network.example.org", "name": "Dana Whitfield",
+        "title": "Network Director", "time_zone": "America/New_York", "password": NEW_PASSWORD,
+        "organization_name": "State Support Network", "organization_short_name": "SSN",
+        **values})
+
+
+def test_the_first_staff_member_opens_an_empty_workspace_and_signs_in(app, client):
+    staff = first_staff()
+    assert staff.is_network_staff and staff.email == "director@network.example.org"
+    assert staff.organization.name == "State Support Network"
+    assert staff.organization.kind.value == "partner"
+    assert staff.organization.partner_type == "network"
+    response = sign_in_form(client, "director@network.example.org", NEW_PASSWORD)
+    assert response.status_code == 302
+
+
+def test_there_is_only_one_first_staff_member(app):
+    first_staff()
+    with pytest.raises(errors.Conflict):
+        first_staff(email="someone.else@network.example.org")
+
+
+def test_the_first_staff_member_needs_a_real_password(app):
+    with pytest.raises(errors.Invalid):
+        first_staff(password="short")
+    assert db.session.scalar(select(User.id)) is None

@@ -16,13 +16,13 @@ objects to a list page, so each page is opened once. Short fields (names, titles
 packed into as many objects as it takes, all shown by one list page.
 
 Fields: a community's title, timeframe, purpose, Markdown description, objectives, outcomes,
-session topics, topics and recruiting note; announcements' title, byline and Markdown body;
-organizations' name, short name and website; people's name, title and phone (by staff, and one's
-own profile); invitations' name and note (which also reach the email outbox); a state's
-problem-of-practice statement and the facilitator's decision note; forum categories' name and
-description, topics' title, Markdown posts and quotes, flag and hide reasons. Search boxes get
-vectors in their query strings (reflected rather than stored). A field added later needs a line
-in write_the_corpus() and its page in READING.
+session topics, topics, subject matter experts and recruiting note; announcements' title, byline
+and Markdown body; organizations' name, short name, state name and website; people's name, title
+and phone (by staff, and one's own profile); invitations' name and note (which also reach the email
+outbox); a state's problem-of-practice statement and the facilitator's decision note; forum
+categories' name and description, topics' title, Markdown posts and quotes, flag and hide reasons.
+Search boxes get vectors in their query strings (reflected rather than stored). A field added later
+needs a line in write_the_corpus() and its page in READING.
 """
 
 from __future__ import annotations
@@ -226,6 +226,7 @@ def write_the_corpus(live_server: Any, writers: dict[str, Writer]) -> dict[str, 
         "timeframe": packs(120)[0], "summary": long_texts[0], "description": "\n\n".join(VECTORS),
         "objectives": "\n".join(VECTORS), "intended_outcomes": "\n".join(VECTORS),
         "session_topics": "\n".join(VECTORS), "topics": packs(400)[0],
+        "subject_matter_experts": "\n".join(VECTORS),
         "recruiting_note": notes[0], "capacity": "", "is_public": "y"})
     # New communities for the rest: every title and (catalogue) summary on one page.
     for number, title in enumerate(titles[1:], start=1):
@@ -249,6 +250,11 @@ def write_the_corpus(live_server: Any, writers: dict[str, Writer]) -> dict[str, 
             "short_name": short_names[number] if number < len(short_names) else f"XSS-{number}",
             "state_code": "", "partner_type": "",
             "website": websites[number] if number < len(websites) else ""})
+    # State agencies' state names: the catalogue's state filter and the directory show them.
+    for number, state_name in enumerate(short_names):
+        staff.post("/organizations/new", {
+            "kind": "sea", "name": f"XSS state agency {number}", "short_name": f"XSS-SEA-{number}",
+            "state_code": "ZZ", "state_name": state_name, "partner_type": "", "website": ""})
 
     # People: staff write names, titles and phones; one person writes their own profile.
     halves = (names[: len(names) // 2 + 1], names[len(names) // 2 + 1:] or names)

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
+from workspace import writing
 from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.demo.seed import seed_demo
 from workspace.extensions import db
 from workspace.forums import pages
-from workspace.forums.models import ForumCategory, Post, Topic
+from workspace.forums.models import (
+    ForumCategory,
+    ModerationAction,
+    Post,
+    Reaction,
+    Topic,
+    TopicSubscription,
+)
+from workspace.moderation.models import ModerationEvent
+from workspace.notifications.models import Notification
 
 
 def test_the_demo_forum_is_seeded_once_and_reads_like_the_app_wrote_it(app):
@@ -33,3 +45,29 @@ def test_the_demo_forum_is_seeded_once_and_reads_like_the_app_wrote_it(app):
     assert seed_demo("workspace-demo").forum_topics == 0
     assert counts == [db.session.scalar(select(func.count()).select_from(model))
                       for model in (ForumCategory, Topic, Post)]
+
+
+def test_the_demo_forum_is_what_the_forum_service_writes(app):
+    seed_demo("workspace-demo")
+    sdi = db.session.scalar(select(Community).where(
+        Community.slug == "school-and-district-improvement-p2p"))
+    posts = list(db.session.scalars(select(Post).where(Post.topic_id.in_(
+        select(Topic.id).where(Topic.community_id == sdi.id)))))
+    assert len(posts) == 13
+    for post in posts:  # rendered by the service, mentions of the community's people marked
+        assert post.body_html == writing.render_body(sdi, post.body), post.body[:40]
+    assert any('class="workspace-mention"' in post.body_html for post in posts)
+
+    # Dated as written, with what writing, reacting and moderating leave behind.
+    welcome = db.session.scalar(select(Topic).where(Topic.title.like("Welcome%")))
+    assert welcome.created_at == datetime(2019, 5, 6, 14, tzinfo=UTC)
+    assert welcome.last_posted_at == datetime(2019, 5, 8, 13, 5, tzinfo=UTC)
+    assert welcome.is_pinned and welcome.reply_count == 2
+    assert db.session.scalar(select(func.count()).select_from(ModerationEvent).where(
+        ModerationEvent.action == ModerationAction.PINNED)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Reaction)) == 13
+    sme = db.session.scalar(select(User).where(User.email == "sme@example.org"))
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == sme.id, Notification.message.like("%mentioned you%"))) == 1
+    assert db.session.scalar(select(func.count()).select_from(TopicSubscription).where(
+        TopicSubscription.user_id == sme.id)) == 3  # the topics Priya wrote in

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -130,6 +132,20 @@ def test_replies_keep_the_topic_counters(topic, other_member, facilitator):
     db.session.refresh(topic)
     assert topic.reply_count == 2
     assert topic.last_poster_id == facilitator.id and topic.last_post_id == last.id
+
+
+def test_history_brought_in_keeps_its_dates(general, member, other_member):
+    opened = datetime(2019, 6, 4, 15, 40, tzinfo=UTC)
+    answered = datetime(2019, 6, 5, 17, tzinfo=UTC)
+    topic = service.start_topic(member, general, title="Monitoring TSI schools",
+                                body="Anyone?", written_at=opened)
+    answer = service.reply(other_member, topic, body="We sample notes.", written_at=answered)
+    db.session.expire_all()
+    assert (topic.created_at, posts_of(topic)[0].created_at) == (opened, opened)
+    assert (answer.created_at, topic.last_posted_at) == (answered, answered)
+    assert topic.last_poster_id == other_member.id and topic.reply_count == 1
+    later = service.reply(member, topic, body="Thank you.")  # new writing is dated now
+    assert later.created_at > answered
 
 
 def test_a_locked_topic_takes_replies_only_from_facilitators(topic, facilitator, other_member):

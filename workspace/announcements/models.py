@@ -7,13 +7,13 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.database import created, intpk
-from workspace.extensions import db
+from workspace.extensions import Model
 
 if TYPE_CHECKING:
     from workspace.auth.models import User
 
 
-class Announcement(db.Model):
+class Announcement(Model):
     """Network news on the home page."""
 
     __tablename__ = "announcements"

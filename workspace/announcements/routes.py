@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from workspace import errors, policy
 from workspace.announcements import service
 from workspace.announcements.forms import AnnouncementForm
+from workspace.announcements.models import Announcement
 
 bp = Blueprint("announcements", __name__, url_prefix="/news")
 
@@ -45,7 +46,7 @@ def edit(announcement_id: int) -> ResponseReturnValue:
     return _edit_form(service.announcement_for(current_user, announcement_id))
 
 
-def _edit_form(announcement) -> ResponseReturnValue:  # noqa: ANN001
+def _edit_form(announcement: Announcement | None) -> ResponseReturnValue:
     form = AnnouncementForm(obj=announcement)
     if request.method == "GET" and announcement is not None:
         form.publish.data = announcement.is_published

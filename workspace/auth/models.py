@@ -8,14 +8,14 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.database import created, intpk
-from workspace.extensions import db
+from workspace.extensions import Model
 
 if TYPE_CHECKING:
     from workspace.communities.models import Community, CommunityRole
     from workspace.organizations.models import Organization
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[intpk]
@@ -47,7 +47,7 @@ class User(UserMixin, db.Model):
         return self.name.split(" ")[0] if self.name else self.email
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """An email address asked to join, with the organization (and community) it joins."""
 
     __tablename__ = "invitations"

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
+from flask_sqlalchemy.pagination import Pagination
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -19,7 +20,7 @@ from workspace.communities.service import add_member, check_role_fits_organizati
 from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.mail.service import deliver_pending, queue_email
-from workspace.organizations.models import Organization
+from workspace.organizations.models import Organization, OrganizationKind
 
 MIN_PASSWORD_LENGTH = 10
 # A check is made against this hash when no account matches, so timing reveals nothing.
@@ -243,7 +244,7 @@ def accept_invitation(token: str, *, name: str, title: str, phone: str, time_zon
     return user
 
 
-def pending_invitations(*, page: int):  # noqa: ANN201 - Pagination
+def pending_invitations(*, page: int) -> Pagination:
     stmt = (select(Invitation).where(Invitation.accepted_at.is_(None),
                                      Invitation.revoked_at.is_(None))
             .options(joinedload(Invitation.organization), joinedload(Invitation.community),
@@ -312,7 +313,37 @@ def reset_password(token: str, *, password: str, confirm: str) -> User:
 
 # --- People (network staff) ------------------------------------------------------------------
 
-def people_page(*, page: int, query: str = "", organization_id: int | None = None):  # noqa: ANN201
+def create_first_staff(*, email: str, name: str, title: str, time_zone: str, password: str,
+                       organization_name: str, organization_short_name: str,
+                       partner_type: str = "network") -> User:
+    """Open an empty workspace: the network's own organization and its first staff account.
+
+    Every other account is invited by someone, and every organization is added by staff, so the
+    first staff member is the one person nobody could have invited.
+    """
+    if db.session.scalar(select(User.id).where(User.is_network_staff.is_(True)).limit(1)):
+        raise errors.Conflict("The workspace already has network staff; they invite everyone else.")
+    address = normalize_email(email)
+    if user_by_email(address) is not None:
+        raise errors.Conflict("An account with this email address already exists.")
+    check_new_password(password, password, email=address)
+    organization = db.session.scalar(select(Organization).where(
+        Organization.name == organization_name.strip()))
+    if organization is None:
+        organization = Organization(kind=OrganizationKind.PARTNER, name=organization_name.strip(),
+                                    short_name=organization_short_name.strip(),
+                                    partner_type=partner_type)
+        db.session.add(organization)
+    user = User(email=address, organization=organization, is_network_staff=True,
+                password_hash=generate_password_hash(password), name="")
+    _apply_profile(user, name=name, title=title, phone="", time_zone=time_zone)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def people_page(*, page: int, query: str = "",
+                organization_id: int | None = None) -> Pagination:
     stmt = select(User).join(User.organization).order_by(User.name)
     if query.strip():
         like = f"%{query.strip().lower()}%"

@@ -58,6 +58,7 @@ class CommunityForm(Form):
     intended_outcomes = TextAreaField("Intended outcomes")
     session_topics = TextAreaField("Session topics")
     topics = StringField("Topics", validators=[Length(max=400)])
+    subject_matter_experts = TextAreaField("Subject matter experts without an account")
     recruiting_note = TextAreaField("How to take part", validators=[Length(max=2000)])
     capacity = IntegerField("Capacity (state agencies)",
                             validators=[Optional(), NumberRange(min=1, max=60)])

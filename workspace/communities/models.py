@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.database import created, enum_type, intpk
-from workspace.extensions import db
+from workspace.extensions import Model
 
 if TYPE_CHECKING:
     from workspace.auth.models import User
@@ -78,7 +78,7 @@ class OrganizationRole(enum.StrEnum):
     PARTNER = "partner"
 
 
-class Community(db.Model):
+class Community(Model):
     __tablename__ = "communities"
 
     id: Mapped[intpk]
@@ -115,7 +115,7 @@ class Community(db.Model):
         return self.status is CommunityStatus.RECRUITING
 
 
-class CommunityOrganization(db.Model):
+class CommunityOrganization(Model):
     """An organization taking part in a community, as a participant or a partner."""
 
     __tablename__ = "community_organizations"
@@ -139,7 +139,7 @@ class CommunityOrganization(db.Model):
         return self.withdrawn_at is None
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("community_id", "user_id"),)
 
@@ -166,7 +166,7 @@ class InterestStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
-class Interest(db.Model):
+class Interest(Model):
     """A state's expression of interest in a recruiting community."""
 
     __tablename__ = "interests"

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -30,9 +33,10 @@ from workspace.organizations.service import (
 from workspace.policy import Action
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
+E = TypeVar("E", bound=StrEnum)
 
 
-def _enum_arg(enum_class: type, name: str):  # noqa: ANN202 - returns a member or None
+def _enum_arg(enum_class: type[E], name: str) -> E | None:
     value = request.args.get(name) or None
     try:
         return enum_class(value) if value else None
@@ -204,6 +208,7 @@ def _fields_from(form: CommunityForm) -> service.CommunityFields:
         session_topics=_lines(form.session_topics.data),
         topics=form.topics.data if isinstance(form.topics.data, list) else (
             (form.topics.data or "").split(",")),
+        subject_matter_experts=_lines(form.subject_matter_experts.data),
         recruiting_note=form.recruiting_note.data or "",
         capacity=form.capacity.data, is_public=form.is_public.data)
 
@@ -234,6 +239,7 @@ def edit(slug: str) -> ResponseReturnValue:
         form.objectives.data = "\n".join(community.objectives)
         form.intended_outcomes.data = "\n".join(community.intended_outcomes)
         form.session_topics.data = "\n".join(community.session_topics)
+        form.subject_matter_experts.data = "\n".join(community.subject_matter_experts)
         form.topics.data = ", ".join(community.topics)
         form.kind.data = community.kind.value
         form.status.data = community.status.value

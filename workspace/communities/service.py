@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload, raiseload, selectinload
 
 from workspace import errors, policy, realtime
 from workspace.auth.models import User
+from workspace.communities.hooks import community_created
 from workspace.communities.models import (
     STATUS_TRANSITIONS,
     Community,
@@ -27,7 +28,6 @@ from workspace.communities.models import (
 )
 from workspace.database import utcnow
 from workspace.extensions import db
-from workspace.forums.service import add_default_categories
 from workspace.mail.service import deliver_pending, queue_email
 from workspace.notifications.models import NotificationKind
 from workspace.notifications.service import Subject, notify, notify_many
@@ -509,6 +509,7 @@ class CommunityFields:
     intended_outcomes: list[str] = field(default_factory=list)
     session_topics: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    subject_matter_experts: list[str] = field(default_factory=list)
     recruiting_note: str = ""
     capacity: int | None = None
     is_public: bool = True
@@ -561,12 +562,13 @@ def save_community(actor: User, community: Community | None, fields: CommunityFi
     community.intended_outcomes = _clean_lines(fields.intended_outcomes)
     community.session_topics = _clean_lines(fields.session_topics)
     community.topics = sorted({t.strip().lower() for t in fields.topics if t.strip()})
+    community.subject_matter_experts = _clean_lines(fields.subject_matter_experts)
     community.recruiting_note = fields.recruiting_note.strip()
     community.capacity = fields.capacity
     community.is_public = fields.is_public
-    if community.id is None:  # a new community's forum starts with the usual categories
+    if community.id is None:  # each feature sets up its part (the forum, its categories)
         db.session.flush()
-        add_default_categories(community)
+        community_created(community)
     db.session.commit()
     return community
 

@@ -1,18 +1,31 @@
-"""Load the demo catalogue and accounts. Safe to run again: nothing is added twice."""
+"""Load the demo catalogue, accounts and forum through the app's own services, once.
+
+Everything is made the way people make it in the app: staff add organizations and communities
+and invite people, who accept; writers start topics and reply; readers react. So the demo shows
+what the app really does (rendered Markdown, mentions, watching, read marks, notifications,
+email in the outbox) and cannot drift from it. Safe to run again: what exists is left alone.
+Each service commits its own step, so an interrupted run keeps what it finished and the next
+run adds the rest.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from flask import current_app, has_request_context
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from workspace.announcements.models import Announcement
+from workspace.announcements.service import save_announcement
+from workspace.auth import service as accounts
 from workspace.auth.models import User
+from workspace.communities import service as communities
 from workspace.communities.models import (
     Community,
     CommunityKind,
@@ -23,20 +36,12 @@ from workspace.communities.models import (
     OrganizationRole,
 )
 from workspace.extensions import db
-from workspace.forums.models import (
-    ForumCategory,
-    Post,
-    Reaction,
-    ReactionKind,
-    ReadMark,
-    Topic,
-    TopicSubscription,
-    WatchLevel,
-)
-from workspace.forums.service import add_default_categories
+from workspace.forums import moderation as forum_moderation
+from workspace.forums import pages as forum_pages
+from workspace.forums import service as forums
+from workspace.forums.models import ForumCategory, Post, ReactionKind, Topic
 from workspace.organizations.models import Organization, OrganizationKind
-from workspace.text import render_markdown
-from workspace.writing import render_body
+from workspace.organizations.service import save_organization
 
 DEMO_FOLDER = Path(__file__).parent
 
@@ -51,56 +56,82 @@ class SeedReport:
     accounts: list[tuple[str, str]] = field(default_factory=list)
 
 
-def load_yaml(name: str) -> dict[str, Any]:
+def load_yaml(name: str) -> Any:
     return yaml.safe_load((DEMO_FOLDER / name).read_text(encoding="utf-8"))
 
 
 def seed_demo(password: str) -> SeedReport:
-    """Create whatever of the demo data is missing and report what was added."""
+    """Create whatever of the demo data is missing, through the services, and say what was added."""
     report = SeedReport()
     catalogue = load_yaml("catalogue.yaml")
-    organizations = _seed_organizations(catalogue["organizations"], report)
-    _seed_communities(catalogue["communities"], organizations, report)
-    _seed_announcements(catalogue.get("announcements", []), report)
-    _seed_people(load_yaml("people.yaml")["people"], organizations, password, report)
-    _seed_forum(load_yaml("forum.yaml"), report)
-    db.session.commit()
+    people = load_yaml("people.yaml")["people"]
+    with _links_buildable():
+        staff = _first_staff(people, catalogue["organizations"], password, report)
+        organizations = _seed_organizations(staff, catalogue["organizations"], report)
+        _seed_communities(staff, catalogue["communities"], organizations, report)
+        _seed_announcements(staff, catalogue.get("announcements", []), report)
+        _seed_people(staff, people, organizations, password, report)
+        _seed_forum(load_yaml("forum.yaml"), report)
     return report
 
 
-def _seed_organizations(data: dict[str, Any], report: SeedReport) -> dict[str, Organization]:
+@contextmanager
+def _links_buildable() -> Iterator[None]:
+    # Services write links into notifications and emails with url_for, which outside a request
+    # needs SERVER_NAME; a command (`flask seed-demo`) has neither, so it gets a request to "/".
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        yield
+        return
+    with current_app.test_request_context("/"):
+        yield
+
+
+def _first_staff(people: list[dict[str, Any]], organizations: dict[str, Any], password: str,
+                 report: SeedReport) -> User:
+    """The demo's network staff member: every later step is theirs to take."""
+    entry = next(person for person in people if person.get("network_staff"))
+    existing = accounts.user_by_email(entry["email"])
+    if existing is not None:
+        return existing
+    home = next(partner for partner in organizations.get("partners", [])
+                if entry["organization"] in (partner["name"], partner["short_name"]))
+    staff = accounts.create_first_staff(
+        email=entry["email"], name=entry["name"], title=entry.get("title", ""),
+        time_zone=entry.get("time_zone", "America/New_York"), password=password,
+        organization_name=home["name"], organization_short_name=home["short_name"],
+        partner_type=home.get("kind") or "network")
+    report.people += 1
+    report.organizations += 1
+    return staff
+
+
+def _seed_organizations(staff: User, data: dict[str, Any],
+                        report: SeedReport) -> dict[str, Organization]:
     """Organizations keyed by every name the data files use for them (code, short name)."""
     existing = {o.name: o for o in db.session.scalars(select(Organization))}
     by_key: dict[str, Organization] = {}
 
-    def upsert(name: str, **values: Any) -> Organization:
+    def add(name: str, kind: OrganizationKind, short_name: str, *, state_code: str = "",
+            state_name: str = "", partner_type: str = "") -> Organization:
         organization = existing.get(name)
         if organization is None:
-            organization = Organization(name=name, **values)
-            db.session.add(organization)
+            organization = save_organization(
+                staff, None, kind=kind, name=name, short_name=short_name, state_code=state_code,
+                state_name=state_name, partner_type=partner_type, website="")
             existing[name] = organization
             report.organizations += 1
         return organization
 
-    seas_by_code: dict[str, Organization] = {}
-    for sea in data["seas"]:
-        organization = upsert(sea["name"], kind=OrganizationKind.SEA, short_name=sea["code"],
-                              state_code=sea["code"], state_name=sea["state"])
-        seas_by_code[sea["code"]] = organization
-        by_key[sea["code"]] = organization
+    for sea in data["seas"]:  # before the districts, which are placed under their state's
+        by_key[sea["code"]] = add(sea["name"], OrganizationKind.SEA, sea["code"],
+                                  state_code=sea["code"], state_name=sea["state"])
     for lea in data.get("leas", []):
-        parent = seas_by_code[lea["state"]]
-        organization = upsert(lea["name"], kind=OrganizationKind.LEA,
-                              short_name=lea["short_name"], state_code=lea["state"],
-                              state_name=parent.state_name, parent=parent)
-        by_key[lea["short_name"]] = organization
+        by_key[lea["short_name"]] = add(lea["name"], OrganizationKind.LEA, lea["short_name"],
+                                        state_code=lea["state"])
     for partner in data.get("partners", []):
-        organization = upsert(partner["name"], kind=OrganizationKind.PARTNER,
-                              short_name=partner["short_name"],
-                              partner_type=partner.get("kind"))
-        by_key[partner["short_name"]] = organization
-        by_key[partner["name"]] = organization
-    db.session.flush()
+        organization = add(partner["name"], OrganizationKind.PARTNER, partner["short_name"],
+                           partner_type=partner.get("kind") or "")
+        by_key[partner["short_name"]] = by_key[partner["name"]] = organization
     return by_key
 
 
@@ -110,84 +141,83 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-def _seed_communities(data: list[dict[str, Any]], organizations: dict[str, Organization],
-                      report: SeedReport) -> None:
-    existing = {c.slug for c in db.session.scalars(select(Community))}
+def _seed_communities(staff: User, data: list[dict[str, Any]],
+                      organizations: dict[str, Organization], report: SeedReport) -> None:
+    existing = set(db.session.scalars(select(Community.slug)))
     for entry in data:
         if entry["slug"] in existing:
             continue
-        description = (entry.get("description") or "").strip()
-        community = Community(
-            slug=entry["slug"], title=entry["title"], kind=CommunityKind(entry["kind"]),
+        community = communities.save_community(staff, None, communities.CommunityFields(
+            title=entry["title"], slug=entry["slug"], kind=CommunityKind(entry["kind"]),
             status=CommunityStatus(entry["status"]), timeframe=entry.get("timeframe") or "",
             starts_on=_as_date(entry.get("starts_on")), ends_on=_as_date(entry.get("ends_on")),
-            summary=(entry.get("summary") or "").strip(), description=description,
-            description_html=render_markdown(description),
+            summary=entry.get("summary") or "", description=entry.get("description") or "",
             objectives=entry.get("objectives") or [],
             intended_outcomes=entry.get("intended_outcomes") or [],
-            session_topics=entry.get("session_topics") or [],
-            topics=entry.get("topics") or [],
+            session_topics=entry.get("session_topics") or [], topics=entry.get("topics") or [],
             subject_matter_experts=entry.get("subject_matter_experts") or [],
-            recruiting_note=entry.get("recruiting_note") or "",
-            capacity=entry.get("capacity"))
-        db.session.add(community)
-        for key in entry.get("participants") or []:
-            db.session.add(CommunityOrganization(community=community,
-                                                 organization=organizations[key],
-                                                 role=OrganizationRole.PARTICIPANT))
-        for key in entry.get("partners") or []:
-            db.session.add(CommunityOrganization(community=community,
-                                                 organization=organizations[key],
-                                                 role=OrganizationRole.PARTNER))
+            recruiting_note=entry.get("recruiting_note") or "", capacity=entry.get("capacity")))
+        for role, keys in ((OrganizationRole.PARTICIPANT, entry.get("participants")),
+                           (OrganizationRole.PARTNER, entry.get("partners"))):
+            for key in keys or []:
+                communities.add_organization(staff, community, organizations[key], role=role)
         report.communities += 1
-    db.session.flush()
 
 
-def _seed_announcements(data: list[dict[str, Any]], report: SeedReport) -> None:
+def _at_noon(value: Any) -> datetime | None:
+    day = _as_date(value)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC) if day else None
+
+
+def _seed_announcements(staff: User, data: list[dict[str, Any]], report: SeedReport) -> None:
     existing = set(db.session.scalars(select(Announcement.title)))
     for entry in data:
         if entry["title"] in existing:
             continue
-        published = _as_date(entry.get("published_on")) or datetime.now(UTC).date()
-        db.session.add(Announcement(
-            title=entry["title"], byline=entry.get("byline") or "", body=entry["body"],
-            body_html=render_markdown(entry["body"]),
-            published_at=datetime(published.year, published.month, published.day, 12, tzinfo=UTC)))
+        save_announcement(staff, None, title=entry["title"], byline=entry.get("byline") or "",
+                          body=entry["body"], publish=True,
+                          published_at=_at_noon(entry.get("published_on")))
         report.announcements += 1
 
 
-def _seed_people(data: list[dict[str, Any]], organizations: dict[str, Organization],
+def _seed_people(staff: User, data: list[dict[str, Any]], organizations: dict[str, Organization],
                  password: str, report: SeedReport) -> None:
-    password_hash = generate_password_hash(password)
-    communities = {c.slug: c for c in db.session.scalars(select(Community))}
+    """Staff invite each person (into their first community), who accepts; then the rest."""
+    by_slug = {c.slug: c for c in db.session.scalars(select(Community))}
     for entry in data:
         report.accounts.append((entry["email"], entry["name"]))
-        user = db.session.scalar(select(User).where(User.email == entry["email"]))
+        roles = [(by_slug[slug], CommunityRole(role))
+                 for slug, role in (entry.get("communities") or {}).items()]
+        user = accounts.user_by_email(entry["email"])
         if user is None:
-            user = User(email=entry["email"], name=entry["name"], title=entry.get("title", ""),
-                        organization=organizations[entry["organization"]],
-                        time_zone=entry.get("time_zone", "America/New_York"),
-                        is_network_staff=entry.get("network_staff", False),
-                        password_hash=password_hash)
-            db.session.add(user)
-            db.session.flush()
+            first, role = roles[0] if roles else (None, None)
+            invitation = accounts.invite(staff, email=entry["email"], name=entry["name"],
+                                         organization=organizations[entry["organization"]],
+                                         community=first, role=role)
+            if isinstance(invitation, Membership):  # only for someone who has an account
+                raise LookupError(f"{entry['email']} has an account after all")
+            user = accounts.accept_invitation(
+                accounts.invitation_token(invitation), name=entry["name"],
+                title=entry.get("title", ""), phone="",
+                time_zone=entry.get("time_zone", "America/New_York"),
+                password=password, confirm=password)
             report.people += 1
-        for slug, role in (entry.get("communities") or {}).items():
-            community = communities[slug]
-            membership = db.session.scalar(select(Membership).where(
-                Membership.community_id == community.id, Membership.user_id == user.id))
-            if membership is None:
-                db.session.add(Membership(community=community, user=user,
-                                          role=CommunityRole(role)))
-            if role == "facilitator" and community.capacity is None and community.is_recruiting:
-                community.capacity = 12
+        if entry.get("network_staff") and not user.is_network_staff:
+            accounts.update_person(staff, user, name=user.name, title=user.title,
+                                   phone=user.phone, time_zone=user.time_zone,
+                                   organization=user.organization, is_network_staff=True)
+        joined = set(db.session.scalars(select(Membership.community_id).where(
+            Membership.user_id == user.id)))
+        for community, role in roles:
+            if community.id not in joined:
+                communities.add_member(staff, community, user, role=role)
         for slug in entry.get("contact_for") or []:
             link = db.session.scalar(select(CommunityOrganization).where(
-                CommunityOrganization.community_id == communities[slug].id,
+                CommunityOrganization.community_id == by_slug[slug].id,
                 CommunityOrganization.organization_id == user.organization_id))
             if link is not None and link.contact_id is None:
-                link.contact = user
-    db.session.flush()
+                communities.add_organization(staff, by_slug[slug], user.organization,
+                                             role=link.role, contact=user)
 
 
 def _as_time(value: Any) -> datetime:
@@ -196,60 +226,41 @@ def _as_time(value: Any) -> datetime:
 
 
 def _seed_forum(data: dict[str, Any], report: SeedReport) -> None:
-    """A few discussions in one community's forum, as its people would have written them."""
-    for each in db.session.scalars(select(Community)):  # every forum starts with its categories
-        add_default_categories(each)
+    """A few discussions in one community's forum, written by its people, in order."""
     community = db.session.scalar(select(Community).where(Community.slug == data["community"]))
     if community is None:
         return
-    categories = {c.name: c for c in db.session.scalars(
-        select(ForumCategory).where(ForumCategory.community_id == community.id))}
-    people = {u.email: u for u in db.session.scalars(select(User))}
+    categories = {c.name: c for c in forum_pages.categories_of(community)}
     existing = set(db.session.scalars(select(Topic.title).where(
         Topic.community_id == community.id)))
     for entry in data["topics"]:
         if entry["title"] in existing:
             continue
-        _seed_topic(community, categories[entry["category"]], entry, people)
+        _seed_topic(categories[entry["category"]], entry)
         report.forum_topics += 1
-    db.session.flush()
 
 
-def _seed_topic(community: Community, category: ForumCategory, entry: dict[str, Any],
-                people: dict[str, User]) -> None:
-    author = people[entry["author"]]
-    opened = _as_time(entry["at"])
-    topic = Topic(community_id=community.id, category=category, author=author,
-                  title=entry["title"], is_pinned=entry.get("pinned", False), created_at=opened,
-                  last_posted_at=opened, last_poster=author)
-    db.session.add(topic)
-    posts: list[Post] = []
-    items = [entry, *entry.get("replies", [])]
-    for number, item in enumerate(items):
+def _seed_topic(category: ForumCategory, entry: dict[str, Any]) -> None:
+    author = _person(entry["author"])
+    topic = forums.start_topic(author, category, title=entry["title"], body=entry["body"],
+                               written_at=_as_time(entry["at"]))
+    posts = [db.session.get_one(Post, topic.last_post_id)]
+    for item in entry.get("replies", []):
         quoted = posts[item["quotes"]] if "quotes" in item else None
-        post = Post(topic=topic, author=people[item["author"]], is_opening=number == 0,
-                    body=item["body"].strip(),
-                    body_html=render_body(community, item["body"].strip()),
-                    quoted_post=quoted, created_at=_as_time(item["at"]))
-        db.session.add(post)
-        db.session.flush()  # one at a time: ids follow the order people wrote in
-        posts.append(post)
-    for post, item in zip(posts, items, strict=True):
+        posts.append(forums.reply(_person(item["author"]), topic, body=item["body"],
+                                  quoted_post=quoted, written_at=_as_time(item["at"])))
+    for post, item in zip(posts, [entry, *entry.get("replies", [])], strict=True):
         for kind, emails in (item.get("reactions") or {}).items():
-            db.session.add_all([Reaction(post_id=post.id, user_id=people[email].id,
-                                         kind=ReactionKind(kind)) for email in emails])
-    last = posts[-1]
-    topic.reply_count = len(posts) - 1
-    topic.last_post_id, topic.last_posted_at, topic.last_poster = (
-        last.id, last.created_at, last.author)
+            for email in emails:
+                forums.toggle_reaction(_person(email), post, ReactionKind(kind))
     if "answer" in entry:
-        topic.answer_post_id = posts[entry["answer"]].id
-    # What writing does in the app: writers watch the topic and have read up to their post.
-    marks: dict[int, int] = {}
-    for post in posts:
-        marks[post.author_id] = post.id
-    for user_id, post_id in marks.items():
-        db.session.add(TopicSubscription(user_id=user_id, topic_id=topic.id,
-                                         level=WatchLevel.WATCHING))
-        db.session.add(ReadMark(user_id=user_id, topic_id=topic.id, last_read_post_id=post_id,
-                                visited_at=_as_time(entry["at"])))
+        forums.mark_answer(author, posts[entry["answer"]])
+    if entry.get("pinned"):  # pinned by its author, a facilitator
+        forum_moderation.pin_topic(author, topic, pinned=True)
+
+
+def _person(email: str) -> User:
+    user = accounts.user_by_email(email)
+    if user is None:
+        raise LookupError(f"forum.yaml names {email}, who is not in people.yaml")
+    return user

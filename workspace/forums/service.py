@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -229,15 +231,18 @@ def withdraw_invitations_to_read(post: Post) -> None:
 
 
 def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
-                nonce: str | None = None) -> Topic:
-    """Open a topic with its first post and tell the people watching the category."""
+                nonce: str | None = None, written_at: datetime | None = None) -> Topic:
+    """Open a topic with its first post and tell the people watching the category.
+
+    `written_at` dates history brought in from elsewhere (the demo); new writing is dated now.
+    """
     community = category.community
     policy.authorize(author, Action.CONTRIBUTE, community)
 
     def write(nonce: str | None) -> Topic:
         policy.require(author, forum_policy.may_start_topic, category)
         clean_title, clean_body = _clean_title(title), _clean_body(body)
-        now = utcnow()
+        now = written_at or utcnow()
         topic = Topic(community_id=community.id, category=category, author=author,
                       title=clean_title, last_posted_at=now, last_poster=author, created_at=now)
         first = Post(topic=topic, author=author, is_opening=True, body=clean_body,
@@ -261,8 +266,11 @@ def start_topic(author: User, category: ForumCategory, *, title: str, body: str,
 
 
 def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = None,
-          nonce: str | None = None) -> Post:
-    """Add a post to a topic and tell the people watching it and anyone mentioned."""
+          nonce: str | None = None, written_at: datetime | None = None) -> Post:
+    """Add a post to a topic and tell the people watching it and anyone mentioned.
+
+    `written_at` dates history brought in from elsewhere (the demo); new writing is dated now.
+    """
     community = topic.community
     policy.authorize(author, Action.CONTRIBUTE, community)
 
@@ -272,7 +280,7 @@ def reply(author: User, topic: Topic, *, body: str, quoted_post: Post | None = N
                                         or not forum_policy.may_see_post(author, quoted_post)):
             raise errors.Invalid("You can quote only posts of this topic.", field="body")
         clean_body = _clean_body(body)
-        now = utcnow()
+        now = written_at or utcnow()
         post = Post(topic=topic, author=author, body=clean_body,
                     body_html=writing.render_body(community, clean_body),
                     quoted_post=quoted_post, client_nonce=nonce, created_at=now)

@@ -6,10 +6,10 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workspace.database import created, intpk
-from workspace.extensions import db
+from workspace.extensions import Model
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """Every email the workspace sends, kept so staff can read it (and the demo works offline)."""
 
     __tablename__ = "outbox_messages"

@@ -6,6 +6,7 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from workspace.database import utcnow
@@ -51,7 +52,7 @@ def _send_smtp(message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-def outbox_page(page: int, recipient: str | None = None):  # noqa: ANN201 - Pagination
+def outbox_page(page: int, recipient: str | None = None) -> Pagination:
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if recipient:
         stmt = stmt.where(OutboxMessage.recipient == recipient.strip().lower())

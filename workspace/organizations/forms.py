@@ -20,5 +20,6 @@ class OrganizationForm(Form):
     short_name = StringField("Short name", validators=[DataRequired("Enter a short name."),
                                                        Length(max=80)])
     state_code = StringField("State code", validators=[Length(max=2)])
+    state_name = StringField("State or territory", validators=[Length(max=80)])
     partner_type = SelectField("Partner type", choices=options(PARTNER_TYPES))
     website = URLField("Website", validators=[Length(max=300)])

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from workspace.database import created, enum_type, intpk
-from workspace.extensions import db
+from workspace.extensions import Model
 
 if TYPE_CHECKING:
     from workspace.auth.models import User
@@ -25,7 +25,7 @@ class OrganizationKind(enum.StrEnum):
                 "partner": "Partner organization"}[self.value]
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
 
     id: Mapped[intpk]

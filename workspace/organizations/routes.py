@@ -17,8 +17,9 @@ bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 @login_required
 def index() -> ResponseReturnValue:
     policy.require_staff(current_user)
+    asked = request.args.get("kind")
     try:
-        kind = OrganizationKind(request.args.get("kind")) if request.args.get("kind") else None
+        kind = OrganizationKind(asked) if asked else None
     except ValueError:
         kind = None
     query = request.args.get("q", "")[:100]
@@ -61,7 +62,7 @@ def _edit_form(organization: Organization | None) -> ResponseReturnValue:
                 current_user, organization, kind=OrganizationKind(form.kind.data),
                 name=form.name.data, short_name=form.short_name.data,
                 state_code=form.state_code.data or "", partner_type=form.partner_type.data,
-                website=form.website.data or "")
+                website=form.website.data or "", state_name=form.state_name.data or "")
         except errors.Invalid as exc:
             form.add_error(exc)
         else:

@@ -65,11 +65,12 @@ def people_counts(organization_ids: list[int]) -> dict[int, int]:
 
 def save_organization(actor: User, organization: Organization | None, *, kind: OrganizationKind,
                       name: str, short_name: str, state_code: str,
-                      partner_type: str, website: str) -> Organization:
+                      partner_type: str, website: str, state_name: str = "") -> Organization:
     """Create or update an organization (network staff only)."""
     policy.require_staff(actor)
     name, short_name = (name or "").strip(), (short_name or "").strip()
     state_code = (state_code or "").strip().upper()
+    state_name = " ".join((state_name or "").split())
     if not name:
         raise errors.Invalid("Enter the organization's name.", field="name")
     if not short_name:
@@ -77,6 +78,10 @@ def save_organization(actor: User, organization: Organization | None, *, kind: O
     if kind in (OrganizationKind.SEA, OrganizationKind.LEA) and not STATE_CODE.match(state_code):
         raise errors.Invalid("State and local agencies need a two-letter state code.",
                              field="state_code")
+    # The map, the catalogue's state filter and the community pages name states by this.
+    if kind is OrganizationKind.SEA and not state_name:
+        raise errors.Invalid("Enter the state or territory the agency serves.",
+                             field="state_name")
     parent = None
     if kind is OrganizationKind.LEA:
         parent = db.session.scalar(select(Organization).where(
@@ -100,6 +105,10 @@ def save_organization(actor: User, organization: Organization | None, *, kind: O
     organization.state_code = state_code or None
     if parent is not None:
         organization.state_name = parent.state_name
+    elif kind is OrganizationKind.SEA:
+        organization.state_name = state_name[:80]
+    else:
+        organization.state_name = None
     organization.parent = parent
     organization.partner_type = (partner_type or "").strip() or None
     organization.website = (website or "").strip() or None
