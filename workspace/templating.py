@@ -11,6 +11,8 @@ from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from workspace.security import safe_next
+
 # Visitors (and anyone whose stored zone is unknown) see the network's home time zone.
 DEFAULT_TIME_ZONE = "America/New_York"
 LOCAL_TIME_FORMAT = "%B %-d, %Y %-I:%M %p %Z"
@@ -112,9 +114,15 @@ def linkify_plain(text: str | None) -> Markup:
     return Markup("").join(pieces)
 
 
+def local_path(link: str | None) -> bool:
+    """Whether a stored link is a path of this app (never javascript:, never another site)."""
+    return bool(link) and safe_next(link, "") == link
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(date_label, "date_label")
     app.add_template_filter(machine_time, "machine_time")
     app.add_template_filter(excerpt, "excerpt")
+    app.add_template_filter(local_path, "local_path")
     app.add_template_filter(linkify_plain, "linkify_plain")

@@ -32,6 +32,7 @@
     return window.fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      keepalive: true,  // finishes even when the page is being left (a followed link)
       headers: {"Content-Type": "application/json", "Accept": "application/json",
                 "X-CSRFToken": csrfToken(scope)},
       body: JSON.stringify(data)
@@ -54,6 +55,14 @@
     if (button && !window.confirm(button.dataset.confirm)) {
       event.preventDefault();
     }
+  });
+
+  // Following an unread notification's link marks it read on the way (a GET never writes).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-read-url]");
+    if (!link) { return; }
+    window.workspacePostJSON(link.dataset.readUrl, {}).catch(function () {});
+    link.removeAttribute("data-read-url");
   });
 
   // Live notifications for signed-in people.
@@ -87,6 +96,14 @@
       var badge = document.querySelector("[data-notification-count]");
       if (!badge) { return; }
       var left = Math.max(0, Number(badge.textContent || "0") - data.ids.length);
+      badge.textContent = String(left);
+      if (left === 0) { badge.hidden = true; }
+    });
+    // A notification opened in another tab is read here too.
+    socket.on("notification_read", function () {
+      var badge = document.querySelector("[data-notification-count]");
+      if (!badge) { return; }
+      var left = Math.max(0, Number(badge.textContent || "0") - 1);
       badge.textContent = String(left);
       if (left === 0) { badge.hidden = true; }
     });

@@ -65,3 +65,32 @@ def test_tab_goes_through_a_signed_in_page_without_getting_stuck(open_page):
     assert len(stops) > 5 and "Skip to main content" in stops[0], stops
     assert any("Send decision" in stop for stop in stops) or any(
         "Change the capacity" in stop for stop in stops), stops
+
+
+def test_following_a_notification_marks_it_read(open_page, live_server):
+    from workspace.auth.models import User
+    from workspace.extensions import db
+    from workspace.notifications.models import NotificationKind
+    from workspace.notifications.service import notify
+
+    with live_server.app.app_context():
+        member = db.session.scalar(select(User).where(User.email == "az.member@example.org"))
+        notify(member, NotificationKind.GENERAL, "The network published its spring news.",
+               "/news/", actor=None, community=None, subject=None)
+        db.session.commit()
+        db.session.remove()
+
+    page = open_page()
+    PointerDriver(page).sign_in("az.member@example.org")
+    page.goto("/notifications/")
+    unread_before = int(page.locator("[data-notification-count]").inner_text())
+    page.get_by_role("link", name="The network published its spring news.").click()
+    page.wait_for_url("**/news/")
+    page.goto("/notifications/")
+    badge = page.locator("[data-notification-count]")
+    if unread_before == 1:
+        expect(badge).to_have_count(0)
+    else:
+        expect(badge).to_have_text(str(unread_before - 1))
+    item = page.locator(".workspace-notification", has_text="spring news")
+    expect(item.locator(".workspace-tag--unread")).to_have_count(0)

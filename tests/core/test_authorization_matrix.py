@@ -222,6 +222,10 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "notifications.index": {
         "GET":                    "login    ok       ok       ok      ok      ok       ok",
     },
+    "notifications.read_one": {
+        # Only the member's own; anyone else's is not there for them.
+        "POST":                   "login    404      404      changed 404     404      404",
+    },
     "notifications.mark_read": {
         # Only the member has an unread notification.
         "POST":                   "login    redirect redirect changed redirect redirect redirect",
@@ -513,6 +517,9 @@ ARGUMENTS: dict[str, Provider] = {
     "interest_id": lambda w, role: w.interest.id,
     "invitation_id": lambda w, role: w.invitations["community"].id,
     "user_id": lambda w, role: w.people["member"].id,
+    # The member's own "Welcome." notification (no one else has one).
+    "notification_id": lambda w, role: db.session.scalar(
+        db.select(Notification.id).where(Notification.message == "Welcome.")),
     "announcement_id": lambda w, role: w.announcements["published"].id,
     "organization_id": lambda w, role: w.network.seas["AZ"].id,
     "category_id": lambda w, role: w.forum["category"],

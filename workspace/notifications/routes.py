@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from workspace.errors import wants_json
 from workspace.notifications import service
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -22,6 +23,17 @@ def index() -> ResponseReturnValue:
     pagination = service.recent_notifications(current_user,
                                               page=request.args.get("page", 1, type=int))
     return render_template("notifications/index.html", pagination=pagination, endpoint_args={})
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read_one(notification_id: int) -> ResponseReturnValue:
+    # Sent by the page as the person follows a notification's link (a GET never writes), or by
+    # its "Mark as read" button without JavaScript.
+    service.open_notification(current_user, notification_id)
+    if wants_json():
+        return jsonify({"ok": True, "unread": service.unread_count(current_user)})
+    return redirect(url_for(".index"))
 
 
 @bp.route("/read", methods=["POST"])

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, delete, func, literal, or_, select, update
 
-from workspace import realtime
+from workspace import errors, realtime
 from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.database import utcnow
@@ -112,6 +112,19 @@ def recent_notifications(user: User, *, page: int) -> Pagination:
     stmt = (select(Notification).where(Notification.user_id == user.id)
             .order_by(Notification.id.desc()))
     return db.paginate(stmt, page=page, per_page=30, error_out=False)
+
+
+def open_notification(user: User, notification_id: int) -> Notification:
+    """The person opens one of their notifications: it is read from now on, in every tab."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise errors.NotFound()  # someone else's notifications don't exist for them
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        realtime.publish("notification_read", {"id": notification.id},
+                         to=realtime.user_room(user.id))
+        db.session.commit()
+    return notification
 
 
 def mark_all_read(user: User) -> int:
