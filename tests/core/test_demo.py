@@ -128,7 +128,7 @@ def test_people_came_in_as_the_app_brings_them(demo):
     facilitator = people("facilitator@example.org")
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == facilitator.id,
-        Notification.message.like("%added you to Data Systems as facilitator%"))) == 1
+        Notification.message.like("%added you to Data Systems as a facilitator%"))) == 1
 
 
 def test_the_catalogue_is_what_staff_would_have_typed(demo):

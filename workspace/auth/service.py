@@ -199,7 +199,7 @@ def _invitation_text(invitation: Invitation) -> str:
     link = url_for("auth.accept_invitation", token=invitation_token(invitation), _external=True)
     days = current_app.config["INVITATION_MAX_AGE"].days
     site = current_app.config["SITE_NAME"]
-    joining = (f"to join {invitation.community.title} as {invitation.role.label.lower()}"
+    joining = (f"to join {invitation.community.title} {invitation.role.as_phrase}"
                if invitation.community and invitation.role else f"to {site}")
     note = f"\n\nTheir note:\n{invitation.message}\n" if invitation.message else ""
     return (f"Hello{(' ' + invitation.name) if invitation.name else ''},\n\n"

@@ -68,6 +68,12 @@ class CommunityRole(enum.StrEnum):
                 "member": "Member", "observer": "Observer"}[self.value]
 
     @property
+    def as_phrase(self) -> str:
+        """The role as a sentence says it: "as a member", "as an observer"."""
+        label = self.label.lower()
+        return f"as {'an' if label[0] in 'aeiou' else 'a'} {label}"
+
+    @property
     def needs_participating_organization(self) -> bool:
         # State team members belong through their agency; others are invited individually.
         return self is CommunityRole.MEMBER

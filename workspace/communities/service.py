@@ -293,7 +293,7 @@ def add_member(actor: User, community: Community, person: User, *,
     else:
         membership.role = role
     notify(person, NotificationKind.ADDED_TO_COMMUNITY,
-           f"{actor.name} added you to {community.title} as {role.label.lower()}.",
+           f"{actor.name} added you to {community.title} {role.as_phrase}.",
            url_for("communities.show", slug=community.slug), actor=actor, community=community,
            subject=Subject("community", community.id))
     db.session.commit()
@@ -442,10 +442,14 @@ def seats_taken(community: Community) -> int:
                Organization.kind == OrganizationKind.SEA)) or 0
 
 
-DECISION_WORDS = {
-    InterestStatus.ACCEPTED: "accepted",
-    InterestStatus.WAITLISTED: "put on the waiting list for",
-    InterestStatus.DECLINED: "declined for",
+# What the state's contact is told, as a sentence: {organization}, {community}.
+DECISION_SENTENCES = {
+    InterestStatus.ACCEPTED: "The facilitators accepted {organization} into {community}. Your "
+                             "state's team can take part now.",
+    InterestStatus.WAITLISTED: "{organization} is on the waiting list for {community}. The "
+                               "facilitators will write if a place opens.",
+    InterestStatus.DECLINED: "The facilitators of {community} can't offer {organization} a "
+                             "place this time.",
 }
 
 
@@ -454,7 +458,7 @@ def decide_interest(facilitator: User, interest: Interest, decision: InterestSta
     """Accept (within capacity), waitlist or decline a state; tell its contact by email and here."""
     community = interest.community
     policy.authorize(facilitator, Action.MANAGE, community)
-    if decision not in DECISION_WORDS:
+    if decision not in DECISION_SENTENCES:
         raise errors.Invalid("Choose accept, waitlist or decline.", field="decision")
     if not interest.is_open:
         raise errors.Conflict(f"This expression of interest was already {interest.status.value}.")
@@ -476,8 +480,8 @@ def decide_interest(facilitator: User, interest: Interest, decision: InterestSta
             db.session.add(Membership(community=community, user=interest.contact,
                                       role=CommunityRole.MEMBER, added_by_id=facilitator.id))
     page = url_for("communities.show", slug=community.slug, _external=True)
-    summary = (f"{interest.organization.name} was {DECISION_WORDS[decision]} "
-               f"{community.title}.")
+    summary = DECISION_SENTENCES[decision].format(organization=interest.organization.name,
+                                                  community=community.title)
     notify(interest.contact, NotificationKind.INTEREST_DECIDED, summary,
            url_for("communities.show", slug=community.slug), actor=facilitator,
            community=community, subject=Subject("interest", interest.id))

@@ -57,7 +57,8 @@ def hide_post(moderator: User, post: Post, *, reason: str) -> None:
     withdraw_invitations_to_read(post)
     if post.author_id != moderator.id:
         notify(post.author, NotificationKind.POST_HIDDEN,
-               f"A facilitator hid your post in “{topic.title}”: {reason}", link_to_post(post),
+               f"A facilitator hid your post in “{topic.title}”. Their reason: “{reason}”.",
+               link_to_post(post),
                actor=moderator, community=community, subject=subject_of(post))
     publish_post_changed(post)
     db.session.commit()
