@@ -36,6 +36,7 @@ def serve_command(host: str, port: int) -> None:
     click.echo(f"CoP Workspace on http://{host}:{port}/  (Ctrl+C stops it)")
     # Flask refuses app.run() under its own CLI; this command exists to run the server.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    # current_app is typed as the Flask app itself, not the proxy that has _get_current_object.
     socketio.run(current_app._get_current_object(), host=host, port=port,  # type: ignore[attr-defined]
                  allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
 

@@ -25,10 +25,7 @@ def all_announcements() -> list[Announcement]:
         Announcement.published_at.desc().nulls_first(), Announcement.id.desc())))
 
 
-# policy.Person is an implicit alias of a union with an untyped (flask_login) class, which mypy
-# takes for a variable; once policy declares it `Person: TypeAlias`, mypy flags this ignore.
-def announcement_for(viewer: policy.Person,  # type: ignore[valid-type]
-                     announcement_id: int) -> Announcement:
+def announcement_for(viewer: policy.Person, announcement_id: int) -> Announcement:
     """A published announcement; drafts only for staff."""
     announcement = db.session.get(Announcement, announcement_id)
     if announcement is None or (not announcement.is_published and not policy.is_staff(viewer)):

@@ -124,6 +124,8 @@ def participation_by_state(viewer: policy.Person) -> list[StateSummary]:
         .group_by(Organization.state_code, Organization.state_name))
     counts: dict[str, StateSummary] = {}
     for code, name, count in rows:
+        if code is None:  # the query leaves these out; this tells the type checker
+            continue
         summary = counts.setdefault(code, StateSummary(code, name or code, 0))
         summary.communities = max(summary.communities, count)
     return sorted(counts.values(), key=lambda s: s.name)

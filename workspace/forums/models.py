@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.database import created, enum_type, intpk, utcnow
-from workspace.extensions import db
+from workspace.extensions import Model
 from workspace.moderation.registry import register_actions
 from workspace.reactions import ReactionColumns
 from workspace.reactions import ReactionKind as ReactionKind  # the shared kinds, also from here
@@ -31,7 +31,7 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str], ...] = (
 )
 
 
-class ForumCategory(db.Model):
+class ForumCategory(Model):
     __tablename__ = "forum_categories"
     __table_args__ = (UniqueConstraint("community_id", "name"),)
 
@@ -47,7 +47,7 @@ class ForumCategory(db.Model):
     community: Mapped[Community] = relationship()
 
 
-class Topic(db.Model):
+class Topic(Model):
     __tablename__ = "forum_topics"
     # A category's topic list (pinned first, then latest activity): walked in order and stopped
     # after a page, instead of joining and sorting every topic in the category.
@@ -84,7 +84,7 @@ class Topic(db.Model):
         return self.deleted_at is not None
 
 
-class Post(db.Model):
+class Post(Model):
     __tablename__ = "forum_posts"
     # A form's one-time value: the same person sending it twice gets the first post back.
     __table_args__ = (UniqueConstraint("author_id", "client_nonce"),)
@@ -123,7 +123,7 @@ class Post(db.Model):
         return self.hidden_at is None and self.deleted_at is None
 
 
-class PostRevision(db.Model):
+class PostRevision(Model):
     """A post's text as it was before one edit: the history facilitators may read."""
 
     __tablename__ = "forum_post_revisions"
@@ -140,7 +140,7 @@ class PostRevision(db.Model):
     editor: Mapped[User] = relationship()
 
 
-class Reaction(ReactionColumns, db.Model):
+class Reaction(ReactionColumns, Model):
     __tablename__ = "forum_reactions"
     __table_args__ = (UniqueConstraint("post_id", "user_id", "kind"),)
 
@@ -157,7 +157,7 @@ class WatchLevel(enum.StrEnum):
         return {"watching": "Watching", "normal": "Not watching", "muted": "Muted"}[self.value]
 
 
-class TopicSubscription(db.Model):
+class TopicSubscription(Model):
     __tablename__ = "forum_topic_subscriptions"
     __table_args__ = (UniqueConstraint("user_id", "topic_id"),)
 
@@ -168,7 +168,7 @@ class TopicSubscription(db.Model):
     updated_at: Mapped[created]
 
 
-class CategorySubscription(db.Model):
+class CategorySubscription(Model):
     __tablename__ = "forum_category_subscriptions"
     __table_args__ = (UniqueConstraint("user_id", "category_id"),)
 
@@ -179,7 +179,7 @@ class CategorySubscription(db.Model):
     updated_at: Mapped[created]
 
 
-class ReadMark(db.Model):
+class ReadMark(Model):
     """How far one person has read one topic: posts after this id are new to them."""
 
     __tablename__ = "forum_read_marks"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from workspace import errors, policy
@@ -260,7 +261,7 @@ def search_topics(viewer: policy.Person, community: Community, words: str, *,
             .order_by(Topic.last_posted_at.desc(), Topic.id.desc()))
     terms = [word for word in (words or "").lower().split() if word][:8]
     if not terms:
-        stmt = stmt.where(False)
+        stmt = stmt.where(false())
     for word in terms:
         like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         in_posts = select(Post.topic_id).where(func.lower(Post.body).like(like, escape="\\"),
@@ -371,7 +372,7 @@ _POST_PAGE_OPTIONS = (
 )
 
 
-def _posts_stmt(viewer: policy.Person, topic: Topic):  # noqa: ANN202 - a Select of Post
+def _posts_stmt(viewer: policy.Person, topic: Topic) -> Select[Post]:
     return (select(Post).where(Post.topic_id == topic.id,
                                *_post_visibility(viewer, topic.community))
             .options(*_POST_PAGE_OPTIONS).order_by(Post.id))
@@ -440,7 +441,8 @@ class ReaderState:
 
 def _reader_state(viewer: policy.Person, topic: Topic, *, with_draft: bool = False) -> ReaderState:
     viewer_id = _viewer_id(viewer)
-    stmt = select(
+    # Three columns, and the draft as a fourth when asked for.
+    stmt: Select[*tuple[Any, ...]] = select(
         select(ReadMark.last_read_post_id).where(ReadMark.topic_id == topic.id,
                                                  ReadMark.user_id == viewer_id).scalar_subquery(),
         select(TopicSubscription.level).where(TopicSubscription.topic_id == topic.id,
@@ -545,7 +547,7 @@ def category_watch_level(viewer: policy.Person, category: ForumCategory) -> Watc
 
 # --- Across communities: the signed-in home page ---------------------------------------------
 
-def _unread_across(viewer: User, community_ids: list[int]):  # noqa: ANN202 - a Select of Topic
+def _unread_across(viewer: User, community_ids: list[int]) -> Select[Topic]:
     """Topics with posts the viewer hasn't read, in these communities, muted ones left out."""
     return (select(Topic)
             .outerjoin(ReadMark, and_(ReadMark.topic_id == Topic.id,

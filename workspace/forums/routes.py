@@ -45,7 +45,7 @@ writing.keep_text_on(bp)
 def me() -> policy.Person:
     # The signed-in person themselves, not Flask-Login's proxy: a page of posts asks the policy
     # about them hundreds of times, and every attribute read through the proxy costs a lookup.
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def mark_read(slug: str, topic_id: int) -> ResponseReturnValue:
     data = request.get_json(silent=True) if request.is_json else request.form
     through = data.get("through") if isinstance(data, dict) else None
     newest = pages.newest_visible_post_id(me(), forum_topic)
-    through = min(int(through), newest) if str(through).isdigit() else newest
+    through = min(int(str(through)), newest) if str(through).isdigit() else newest
     service.mark_read(me(), forum_topic, through_post_id=through)
     if wants_json():
         return jsonify({"ok": True})

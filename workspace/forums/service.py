@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workspace import errors, policy, realtime, writing
@@ -166,10 +167,12 @@ def mark_read(viewer: policy.Person, topic: Topic, *, through_post_id: int) -> N
         return
     user_id, topic_id = viewer.id, topic.id
     now = utcnow()
-    moved = db.session.execute(
+    # An UPDATE's result is a CursorResult, which has the rowcount; Session.execute is typed
+    # as returning the Result it derives from.
+    moved = cast(CursorResult[Any], db.session.execute(
         update(ReadMark).where(ReadMark.user_id == user_id, ReadMark.topic_id == topic_id,
                                ReadMark.last_read_post_id < through_post_id)
-        .values(last_read_post_id=through_post_id, visited_at=now)).rowcount
+        .values(last_read_post_id=through_post_id, visited_at=now))).rowcount
     if not moved and db.session.scalar(select(ReadMark.id).where(
             ReadMark.user_id == user_id, ReadMark.topic_id == topic_id)) is None:
         db.session.add(ReadMark(user_id=user_id, topic_id=topic_id,

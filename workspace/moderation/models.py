@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.database import created, intpk
-from workspace.extensions import db
+from workspace.extensions import Model
 from workspace.moderation.registry import Subject, action_label
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ LINK_MAX = 500
 REASON_MAX = 500
 
 
-class Flag(db.Model):
+class Flag(Model):
     """A member asking the community's facilitators to look at a piece of content.
 
     The subject is named, not referenced: its kind, its id, and a summary and link taken when
@@ -60,7 +60,7 @@ class Flag(db.Model):
                        summary=self.summary, link=self.link, excerpt=self.excerpt)
 
 
-class ModerationEvent(db.Model):
+class ModerationEvent(Model):
     """One thing a facilitator or network staff did to keep a community in order."""
 
     __tablename__ = "moderation_events"

@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workspace.database import created, enum_type, intpk
-from workspace.extensions import db
+from workspace.extensions import Model
 
 
 class NotificationKind(enum.StrEnum):
@@ -26,7 +26,7 @@ class NotificationKind(enum.StrEnum):
     GENERAL = "general"  # notices from before kinds were recorded, when none could be inferred
 
 
-class Notification(db.Model):
+class Notification(Model):
     """Something a person should know about, shown in the app until they read it."""
 
     __tablename__ = "notifications"

@@ -9,10 +9,10 @@ announce themselves live once it commits (realtime.publish).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, delete, func, literal, or_, select, update
+from sqlalchemy import CursorResult, Select, Table, delete, func, literal, or_, select, update
 
 from workspace import errors, realtime
 from workspace.auth.models import User
@@ -52,7 +52,7 @@ def notify_many(recipients: Select, kind: NotificationKind, message: str,
     """Tell everyone a selection of user ids names, in one INSERT ... SELECT; the ids told."""
     # The caller's selection carries the rule of who may hear (e.g. the policy's readers of a
     # topic); accounts that are deactivated or were never set up are left out here.
-    table = Notification.__table__
+    table = cast(Table, Notification.__table__)  # a mapped class's table: typed as FromClause
     text = message[:MESSAGE_MAX]
     values = {
         "kind": kind, "message": text, "link": link,
@@ -129,8 +129,10 @@ def open_notification(user: User, notification_id: int) -> Notification:
 
 def mark_all_read(user: User) -> int:
     """Mark every unread notification of this person as read."""
-    result = db.session.execute(
+    # An UPDATE's result is a CursorResult (with the rowcount); Session.execute is typed as
+    # returning the Result it derives from.
+    result = cast(CursorResult[Any], db.session.execute(
         update(Notification).where(Notification.user_id == user.id,
-                                   Notification.read_at.is_(None)).values(read_at=utcnow()))
+                                   Notification.read_at.is_(None)).values(read_at=utcnow())))
     db.session.commit()
     return result.rowcount or 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, TypeAlias, TypeVar, overload
 
 from flask import g, has_app_context
 from flask_login import AnonymousUserMixin
@@ -32,7 +32,7 @@ from workspace.communities.models import (
 from workspace.extensions import db
 from workspace.organizations.models import OrganizationKind
 
-Person = User | AnonymousUserMixin
+Person: TypeAlias = User | AnonymousUserMixin
 
 
 class Action(enum.StrEnum):
@@ -350,6 +350,15 @@ class Rule(Generic[Subject]):
         return self.check(user, subject, standing)
 
 
+# A fixed message (or none) leaves the subject to the check being decorated: the decorator
+# returned is generic. A message made from the subject fixes the subject's type.
+@overload
+def rule(refusal: str | None = None, *, error: type[errors.WorkspaceError] = errors.Forbidden,
+         ) -> Callable[[Check[Subject]], Rule[Subject]]: ...
+@overload
+def rule(refusal: Callable[[Subject], str | None], *,
+         error: type[errors.WorkspaceError] = errors.Forbidden,
+         ) -> Callable[[Check[Subject]], Rule[Subject]]: ...
 def rule(refusal: str | Callable[[Subject], str | None] | None = None, *,
          error: type[errors.WorkspaceError] = errors.Forbidden,
          ) -> Callable[[Check[Subject]], Rule[Subject]]:

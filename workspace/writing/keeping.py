@@ -58,6 +58,7 @@ def signed_in(view: Callable[..., ResponseReturnValue]) -> Callable[..., Respons
             return view(*args, **kwargs)
         if request.method == "POST" and written_text() and not wants_json():
             return resend(401, "You were signed out before your text was sent.")
+        # Flask-Login sets login_manager on the app at run time; Flask's type doesn't declare it.
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
 
     return wrapper

@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workspace.database import created, intpk
-from workspace.extensions import db
+from workspace.extensions import Model
 
 
-class Draft(db.Model):
+class Draft(Model):
     """Text someone is still writing, saved as they type so nothing is lost."""
 
     __tablename__ = "drafts"
