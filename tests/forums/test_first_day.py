@@ -22,3 +22,19 @@ def test_reactions_show_shipped_icons_and_labels_not_emoji(client_as, other_memb
         as_text=True)
     assert "sprite.svg#thumb_up_alt" in html and "> Thanks" in html
     assert not any(emoji in html for emoji in ("👍", "💡", "❓", "✅"))
+
+
+def test_posts_and_the_member_list_show_each_persons_role(client_as, member, sme, facilitator,
+                                                          topic,
+                                                          community, queries):
+    from workspace.forums import service as forums
+
+    forums.reply(sme, topic, body="In our research, quarterly reviews work best.")
+    client = client_as(member)
+    html = client.get(url(community, f"/topics/{topic.id}")).get_data(as_text=True)
+    expert = html[html.index(f">{sme.name}</h2>"):]
+    assert expert.index("Subject matter expert</span>") < expert.index("quarterly reviews")
+    opening = html[html.index(f">{member.name}</h2>"):html.index(f">{sme.name}</h2>")]
+    assert "workspace-role" not in opening  # members need no badge
+    directory = client.get(f"/communities/{community.slug}/members").get_data(as_text=True)
+    assert "workspace-role--sme" in directory and "workspace-role--facilitator" in directory

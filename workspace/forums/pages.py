@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,8 @@ from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from workspace import errors, policy
 from workspace.auth.models import User
-from workspace.communities.models import Community
+from workspace.communities.models import Community, CommunityRole
+from workspace.communities.service import roles_in
 from workspace.extensions import db
 from workspace.forums.models import (
     CategorySubscription,
@@ -325,6 +327,9 @@ class PostView:
     may_answer: bool = False
     may_moderate: bool = False
     is_own: bool = False
+    # The author's role in the community, so an expert's answer reads as one (None: not a
+    # member now, e.g. network staff).
+    author_role: CommunityRole | None = None
 
 
 @dataclass
@@ -405,8 +410,8 @@ def _topic_rights(viewer: policy.Person, topic: Topic,
 
 
 def _post_view(viewer: policy.Person, post: Post, number: int, reactions: list[ReactionSummary],
-               last_read: int | None, standing: Standing,
-               rights: _TopicRights) -> PostView:
+               last_read: int | None, standing: Standing, rights: _TopicRights,
+               roles: Mapping[int, CommunityRole]) -> PostView:
     topic = post.topic
     quote, unavailable = None, False
     if post.quoted_post_id is not None:
@@ -426,7 +431,7 @@ def _post_view(viewer: policy.Person, post: Post, number: int, reactions: list[R
         may_flag=forum_policy.may_flag(viewer, post, standing),
         may_quote=post.is_visible and rights.may_reply,
         may_answer=not post.is_opening and post.is_visible and rights.may_mark_answer,
-        may_moderate=standing.moderates, is_own=is_own)
+        may_moderate=standing.moderates, is_own=is_own, author_role=roles.get(post.author_id))
 
 
 @dataclass
@@ -480,9 +485,10 @@ def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None) -> Topi
     state = _reader_state(viewer, topic, with_draft=rights.may_reply)
     last_read = state.last_read
     reactions = _reactions(viewer, [post.id for post in posts])
+    roles = roles_in(community, {post.author_id for post in posts})
     offset = (pagination.page - 1) * PER_PAGE
     views = [_post_view(viewer, post, offset + index + 1, reactions[post.id], last_read, standing,
-                        rights)
+                        rights, roles)
              for index, post in enumerate(posts)]
     answer = None
     if topic.answer_post_id is not None:
@@ -504,7 +510,8 @@ def post_view(viewer: policy.Person, post: Post) -> PostView:
     last_read = _reader_state(viewer, post.topic).last_read
     standing = policy.standing_in(viewer, post.topic.community)
     return _post_view(viewer, post, number, _reactions(viewer, [post.id])[post.id], last_read,
-                      standing, _topic_rights(viewer, post.topic, standing))
+                      standing, _topic_rights(viewer, post.topic, standing),
+                      roles_in(post.topic.community, {post.author_id}))
 
 
 def page_of(viewer: policy.Person, post: Post) -> int:
