@@ -140,10 +140,20 @@
     if (socket.connected) { follow(); }
     socket.on("connect", follow);
 
+    // The topic's "N replies" follows the replies that arrive.
+    var replyCount = document.querySelector("[data-reply-count]");
+    function countReply() {
+      if (!replyCount) { return; }
+      var count = Number(replyCount.dataset.replyCount || 0) + 1;
+      replyCount.dataset.replyCount = String(count);
+      replyCount.textContent = count + (count === 1 ? " reply" : " replies");
+    }
+
     socket.on("post_added", function (data) {
       if (data.topic_id !== topicId || document.getElementById("post-" + data.post_id)) {
         return;
       }
+      countReply();
       if (!onLastPage) {
         pending += 1;
         showNotice(topic, pending === 1 ? "A new reply was posted." :
@@ -154,6 +164,10 @@
       }
       fetchPost(data.post_id).then(function (article) {
         if (!article || document.getElementById(article.id)) { return; }
+        // Read as it arrives: highlighted for a moment, not marked (and indented) as "new".
+        article.classList.remove("workspace-post--new");
+        var newTag = article.querySelector(".workspace-forum-tag--new");
+        if (newTag && newTag.closest("li")) { newTag.closest("li").remove(); }
         article.classList.add("workspace-post--arrived");
         postsBox.appendChild(article);
         announce("New reply from " + (article.dataset.author || "someone") + ".");

@@ -247,6 +247,11 @@ def test_a_member_starts_a_discussion_and_a_colleague_replies_with_a_quote(perso
     arrived = page.locator("article.workspace-post").filter(has_text=answer)
     expect(arrived).to_be_visible()
     expect(page.locator("#live-announcer")).to_have_text("New reply from Jordan Ellis.")
+    # It lines up with the post above it (not indented as if nested), and the topic counts it.
+    indent = "el => getComputedStyle(el).paddingLeft + ' ' + getComputedStyle(el).borderLeftWidth"
+    assert arrived.evaluate(indent) == page.locator("article.workspace-post").first.evaluate(
+        indent)
+    expect(page.locator("[data-reply-count]")).to_have_text("1 reply")
 
     # Alex thanks Jordan for the reply, without leaving the page.
     thanks = arrived.get_by_role("button", name=re.compile(r"^Thanks"))
