@@ -125,6 +125,38 @@ def test_every_page_reachable_by_a_role_passes_axe_and_reflows(role, open_page, 
                           f"{role}:\n" + "\n".join(problems))
 
 
+# --- States of a page the crawl meets only once -------------------------------------------------
+
+# The crawl audits one page of each endpoint; these are the catalogue's other states: a person of
+# a state agency with "Open to my state" chosen, a state taking part in nothing, a later page,
+# and filters matching nothing.
+PAGE_STATES: dict[str, list[str]] = {
+    "tx.member": ["/communities/?open_to=TX", "/communities/?state=TX", "/communities/?page=2",
+                  "/communities/?state=TX&open_to=AZ&q=nothing+matches"],
+}
+
+
+def test_each_state_of_a_page_passes_axe_and_reflows(open_page: Callable[..., Page],
+                                                    live_server):
+    problems: list[str] = []
+    for role, paths in PAGE_STATES.items():
+        page = open_page()
+        PointerDriver(page).sign_in(ROLES[role])
+        for path in paths:
+            response = page.goto(path)
+            if not response or response.status != 200:
+                problems.append(f"{path} answered {response.status if response else None}")
+                continue
+            problems += describe_violations(page.url, axe_violations(page))
+            problems += audit_open_states(page, header=False)
+            page.set_viewport_size({"width": NARROW, "height": 800})
+            scroll_width, _ = page_widths(page)
+            if scroll_width > NARROW:
+                problems.append(f"{path} scrolls sideways at {NARROW}px ({scroll_width}px)")
+            page.set_viewport_size({"width": 1280, "height": 900})
+    assert not problems, "\n".join(problems)
+
+
 # --- Error states ------------------------------------------------------------------------------
 
 def _tokens(live_server: Any) -> dict[str, str]:

@@ -23,6 +23,7 @@ from workspace.communities.models import Community, CommunityStatus
 from workspace.extensions import db
 from workspace.forums import moderation, service
 from workspace.forums.models import Post, Topic
+from workspace.organizations.models import OrganizationKind
 from workspace.policy import Action
 from workspace.policy import forums as forum_policy
 
@@ -204,3 +205,23 @@ def test_which_posts_a_person_may_see(everyone):
     assert not wrong, "may_see_post and its SQL form disagree:\n" + "\n".join(wrong)
     assert ids(select(Post.id).where(*forum_policy.VISIBLE_TO_ALL_POSTS)) == {
         p.id for p in posts if forum_policy.post_visible_to_all(p)}
+
+
+def test_which_communities_are_open_to_a_state(everyone):
+    """open_to_state_clause(state) lists what each active person of its agency may ask to join."""
+    wrong, open_somewhere = [], False
+    for name, person in everyone.people.items():
+        if not (person.is_authenticated and not person.is_deactivated
+                and person.organization.kind is OrganizationKind.SEA):
+            continue
+        expected = {c.id for c in everyone.communities.values()
+                    if policy.standing_in(person, c).may(Action.EXPRESS_INTEREST)}
+        found = ids(select(Community.id).where(
+            policy.open_to_state_clause(person.organization.state_code)))
+        open_somewhere |= bool(expected)
+        if expected != found:
+            wrong.append(f"  {name}: Python says {sorted(expected)}, SQL says {sorted(found)}")
+    assert not wrong, "may(EXPRESS_INTEREST) and open_to_state_clause() disagree:\n" + "\n".join(
+        wrong)
+    assert open_somewhere, "the world has no community open to any state: the test proves nothing"
+    assert not ids(select(Community.id).where(policy.open_to_state_clause("ZZ")))

@@ -25,6 +25,7 @@ from workspace.communities.models import (
     OrganizationRole,
 )
 from workspace.forms import options
+from workspace.organizations.models import OrganizationKind
 from workspace.organizations.service import (
     organization_choices,
     organization_or_404,
@@ -44,16 +45,32 @@ def _enum_arg(enum_class: type[E], name: str) -> E | None:
         return None
 
 
+def _state_arg(name: str) -> str | None:
+    return (request.args.get(name) or "").strip().upper()[:2] or None
+
+
+def _my_state(viewer: policy.Person) -> str | None:
+    """The state whose education agency the person works for, if they do."""
+    if not viewer.is_authenticated:
+        return None
+    organization = viewer.organization
+    return organization.state_code if organization.kind is OrganizationKind.SEA else None
+
+
 @bp.route("/")
 def catalogue() -> ResponseReturnValue:
-    state = (request.args.get("state") or "").upper()[:2] or None
     filters = service.CatalogueFilters(
         kind=_enum_arg(CommunityKind, "kind"), status=_enum_arg(CommunityStatus, "status"),
-        state_code=state, topic=request.args.get("topic") or None,
-        words=(request.args.get("q") or "")[:200])
-    communities = service.catalogue(current_user, filters)
-    return render_template("communities/catalogue.html", communities=communities,
-                           filters=filters, states=state_agencies(), topics=service.all_topics(),
+        state_code=_state_arg("state"), open_to=_state_arg("open_to"),
+        topic=request.args.get("topic") or None, words=(request.args.get("q") or "")[:200])
+    pagination = service.catalogue_page(current_user, filters,
+                                        page=request.args.get("page", 1, type=int) or 1)
+    states = state_agencies()
+    return render_template("communities/catalogue.html", communities=pagination.items,
+                           pagination=pagination, endpoint_args=filters.query_args(),
+                           filters=filters, states=states, topics=service.all_topics(),
+                           state_names={a.state_code: a.state_name for a in states},
+                           my_state=_my_state(current_user),
                            kinds=list(CommunityKind), statuses=list(CommunityStatus))
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import url_for
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, raiseload, selectinload
 
@@ -43,17 +44,37 @@ RESERVED_SLUGS = frozenset({"manage", "new"})
 
 # --- Reading ---------------------------------------------------------------------------------
 
+CATALOGUE_PER_PAGE = 12
+
+
 @dataclass
 class CatalogueFilters:
     kind: CommunityKind | None = None
     status: CommunityStatus | None = None
+    # Communities this state's agency or districts take part in now.
     state_code: str | None = None
+    # Recruiting communities this state's agency could still ask to join.
+    open_to: str | None = None
     topic: str | None = None
     words: str = ""
 
     @property
     def any(self) -> bool:
-        return bool(self.kind or self.status or self.state_code or self.topic or self.words)
+        return bool(self.kind or self.status or self.state_code or self.open_to or self.topic
+                    or self.words)
+
+    @property
+    def others(self) -> bool:
+        """Filters in use besides the two state ones."""
+        return bool(self.kind or self.status or self.topic or self.words)
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as the catalogue's address spells them, for links to other pages."""
+        args = {"q": self.words, "kind": self.kind.value if self.kind else "",
+                "status": self.status.value if self.status else "",
+                "state": self.state_code or "", "open_to": self.open_to or "",
+                "topic": self.topic or ""}
+        return {name: value for name, value in args.items() if value}
 
 
 def _links_loaded() -> list:
@@ -61,10 +82,10 @@ def _links_loaded() -> list:
             .joinedload(CommunityOrganization.organization)]
 
 
-def catalogue(viewer: policy.Person, filters: CatalogueFilters) -> list[Community]:
-    """Communities this person may see, newest first, narrowed by the filters."""
+def _catalogue_select(viewer: policy.Person, filters: CatalogueFilters) -> Select:
     stmt: Select = (select(Community).options(*_links_loaded(), raiseload("*"))
-                    .order_by(Community.starts_on.desc().nulls_last(), Community.title))
+                    .order_by(Community.starts_on.desc().nulls_last(), Community.title,
+                              Community.id))
     if not policy.is_staff(viewer):
         # Every card leads to a page the person may open: the policy's VIEW rule, in SQL (a
         # membership left behind when an agency withdrew opens nothing). Archived communities
@@ -81,16 +102,37 @@ def catalogue(viewer: policy.Person, filters: CatalogueFilters) -> list[Communit
             .where(Organization.state_code == filters.state_code,
                    CommunityOrganization.role == OrganizationRole.PARTICIPANT,
                    CommunityOrganization.withdrawn_at.is_(None))))
+    if filters.open_to:
+        stmt = stmt.where(policy.open_to_state_clause(filters.open_to))
     if filters.words.strip():
         for word in filters.words.lower().split()[:8]:
             like = f"%{word}%"
             stmt = stmt.where(or_(func.lower(Community.title).like(like),
                                   func.lower(Community.summary).like(like),
                                   func.lower(Community.description).like(like)))
-    communities = list(db.session.scalars(stmt).unique())
-    if filters.topic:  # topics live in a JSON list: filtered here, the same on every database
-        communities = [c for c in communities if filters.topic in c.topics]
-    return communities
+    if filters.topic:
+        # Topics live in a JSON list: matched here, the same on every database, then handed
+        # back as ids so a page of results is still counted and cut in SQL.
+        rows = db.session.execute(stmt.with_only_columns(Community.id, Community.topics))
+        stmt = stmt.where(Community.id.in_(
+            [community_id for community_id, topics in rows if filters.topic in (topics or [])]))
+    return stmt
+
+
+def catalogue(viewer: policy.Person, filters: CatalogueFilters) -> list[Community]:
+    """Communities this person may see, newest first, narrowed by the filters."""
+    return list(db.session.scalars(_catalogue_select(viewer, filters)).unique())
+
+
+def catalogue_page(viewer: policy.Person, filters: CatalogueFilters, *,
+                   page: int) -> Pagination:
+    """One page of the catalogue; a page past the end shows the last one."""
+    stmt = _catalogue_select(viewer, filters)
+    pagination = db.paginate(stmt, page=page, per_page=CATALOGUE_PER_PAGE, error_out=False)
+    if not pagination.items and pagination.page > pagination.pages > 0:
+        pagination = db.paginate(stmt, page=pagination.pages, per_page=CATALOGUE_PER_PAGE,
+                                 error_out=False)
+    return pagination
 
 
 def all_topics() -> list[str]:

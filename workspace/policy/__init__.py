@@ -30,7 +30,7 @@ from workspace.communities.models import (
     OrganizationRole,
 )
 from workspace.extensions import db
-from workspace.organizations.models import OrganizationKind
+from workspace.organizations.models import Organization, OrganizationKind
 
 Person: TypeAlias = User | AnonymousUserMixin
 
@@ -284,6 +284,20 @@ def can_clause(user: Person, action: Action) -> ColumnElement[bool]:
     if action is Action.VIEW:
         return or_(Community.is_public.is_(True), by_role)
     return and_(open_for_it, by_role)
+
+
+def open_to_state_clause(state_code: str) -> ColumnElement[bool]:
+    """Communities the state's education agency could ask to join, as a WHERE clause."""
+    # Python form: standing_in(person, community).may(EXPRESS_INTEREST) for its active people.
+    agency = select(Organization.id).where(Organization.kind == OrganizationKind.SEA,
+                                           Organization.state_code == state_code)
+    taking_part = select(CommunityOrganization.community_id).where(
+        CommunityOrganization.organization_id.in_(agency),
+        CommunityOrganization.role == OrganizationRole.PARTICIPANT,
+        CommunityOrganization.withdrawn_at.is_(None))
+    # A code no agency has (typed into the address) is open to nothing.
+    return and_(agency.exists(), Community.status == CommunityStatus.RECRUITING,
+                Community.is_public.is_(True), Community.id.not_in(taking_part))
 
 
 def community_ids(user: Person, action: Action) -> Select:
