@@ -160,10 +160,12 @@ def _post_descriptions(post_ids):
 
 def _move_forum_flags():
     bind = op.get_bind()
-    topic_of_post = sa.select(_posts.c.topic_id).where(
-        _posts.c.id == _old_flags.c.post_id).scalar_subquery()
-    community_of_post = sa.select(_topics.c.community_id).where(
-        _topics.c.id == topic_of_post).scalar_subquery()
+    # One level of subquery, correlated to the flag row: a nested one would not be correlated,
+    # and PostgreSQL rightly refuses the many rows it returns (SQLite quietly takes the first).
+    community_of_post = (sa.select(_topics.c.community_id)
+                         .select_from(_topics.join(_posts, _posts.c.topic_id == _topics.c.id))
+                         .where(_posts.c.id == _old_flags.c.post_id)
+                         .correlate(_old_flags).scalar_subquery())
     bind.execute(_flags.insert().from_select(
         ['id', 'community_id', 'subject_kind', 'subject_id', 'summary', 'excerpt', 'link',
          'reporter_id', 'reason', 'created_at', 'resolved_at', 'resolved_by_id', 'resolution'],
