@@ -43,6 +43,8 @@ ROLES: dict[str, str | None] = {
     "observer": "observer@example.org",
 }
 
+# The demo's communities running now (their 2019 and 2017 rounds are history, with a year in
+# their slugs).
 SDI = "school-and-district-improvement-p2p"  # in progress; Arizona and Georgia take part
 DATA_SYSTEMS = "data-systems-cop"  # recruiting; Texas does not take part yet
 

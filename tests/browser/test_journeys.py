@@ -75,7 +75,8 @@ def test_an_invited_newcomer_sets_up_their_account_and_finds_their_community(per
     staff.fill(page.get_by_label("Email address"), "newcomer@azed.gov")
     staff.fill(page.get_by_label("Their name"), "Nora Newcomer")
     staff.select(page.get_by_label("Organization"), "Arizona Department of Education")
-    staff.select(page.get_by_label("Community", exact=True), "School and District Improvement")
+    staff.select(page.get_by_label("Community", exact=True),
+                 "School and District Improvement Peer-to-Peer Exchange: Second Series")
     staff.select(page.get_by_label("Role in the community"), "Member")
     staff.fill(page.get_by_label("Personal note"), "Welcome to the exchange, Nora.")
     staff.navigate_by(page.get_by_role("button", name="Send invitation"))

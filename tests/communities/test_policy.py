@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests import factories
 from workspace import errors, policy
 from workspace.communities import service
 from workspace.communities.models import CommunityRole, CommunityStatus
+from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.policy import Action
 
@@ -207,3 +210,13 @@ def test_the_catalogue_shows_only_cards_whose_page_opens(client_as, network, com
         as_text=True)
     listed = {c.slug for c in service.catalogue(other_member, service.CatalogueFilters())}
     assert listed == {community.slug}
+
+
+def test_an_agency_brought_in_from_history_keeps_the_day_it_joined(community, network, staff):
+    joined = datetime(2019, 5, 1, 12, tzinfo=UTC)
+    link = service.add_organization(staff, community, network.seas["OR"], joined_at=joined)
+    assert link.joined_at == joined
+    assert service.add_organization(staff, community, network.seas["TX"]).joined_at > joined
+    with pytest.raises(errors.Invalid):
+        service.add_organization(staff, community, network.seas["DE"],
+                                 joined_at=utcnow() + timedelta(days=1))

@@ -1,8 +1,10 @@
-"""The demo catalogue holds every community from the network's documents, with its people."""
+"""The demo catalogue holds every community from the network's documents, with its people, as
+history, and a few communities running now, dated from the day it is loaded."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -10,15 +12,20 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_SETTINGS
 from workspace import create_app, policy
+from workspace.announcements.models import Announcement
 from workspace.auth.models import Invitation, User
-from workspace.communities.models import Community, CommunityStatus
+from workspace.communities.models import Community, CommunityOrganization, CommunityStatus
+from workspace.database import utcnow
 from workspace.demo.seed import seed_demo
 from workspace.extensions import db
 from workspace.forums import pages as forum_pages
+from workspace.forums.models import Post, Topic
 from workspace.mail.models import OutboxMessage
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.policy import Action
+
+LOADED_ON: dict[str, date] = {}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +36,8 @@ def seeded(database_uri: str) -> Iterator[Flask]:
     with app.app_context():
         db.drop_all()
         db.create_all()
-        seed_demo("workspace-demo")
+        LOADED_ON["today"] = utcnow().date()
+        seed_demo("workspace-demo", today=LOADED_ON["today"])
         db.session.remove()
     yield app
     with app.app_context():
@@ -48,6 +56,10 @@ def people(email: str) -> User:
     return db.session.scalar(select(User).where(User.email == email))
 
 
+def community(slug: str) -> Community:
+    return db.session.scalar(select(Community).where(Community.slug == slug))
+
+
 def test_every_state_and_territory_agency_exists(demo):
     codes = set(db.session.scalars(select(Organization.state_code).where(
         Organization.kind == OrganizationKind.SEA)))
@@ -55,24 +67,93 @@ def test_every_state_and_territory_agency_exists(demo):
     assert {"DC", "PR", "GU", "VI", "AS", "MP", "TX", "AZ"} <= codes
 
 
-def test_every_seed_community_is_there(demo):
+def test_every_seed_community_is_there_with_four_running_now(demo):
     titles = set(db.session.scalars(select(Community.title)))
-    assert len(titles) == 24
+    assert len(titles) == 24 + 4
     for expected in ("Evidence-Based Practices", "Data Systems", "Equity Labs",
-                     "Needs Assessment", "Report Cards", "Foster Care", "Root Cause Analysis"):
-        assert any(expected in title for title in titles), expected
+                     "Needs Assessment", "Report Cards", "Foster Care", "Root Cause Analysis",
+                     "School and District Improvement Peer-to-Peer Exchange"):
+        assert expected in titles, expected  # as the documents name them
+    now = db.session.scalars(select(Community.slug).where(Community.status.in_(
+        [CommunityStatus.RECRUITING, CommunityStatus.IN_PROGRESS])))
+    assert set(now) == {"school-and-district-improvement-p2p", "english-language-proficiency-cop",
+                        "data-systems-cop", "rural-differentiated-support-cop"}
 
 
-def test_the_school_and_district_improvement_p2p_is_complete(demo):
-    sdi = db.session.scalar(select(Community).where(
-        Community.slug == "school-and-district-improvement-p2p"))
-    assert len(sdi.session_topics) == 5
-    assert sdi.session_topics[0] == "School Improvement Frameworks and Progress Monitoring"
-    assert len(sdi.objectives) == 4
-    states = {link.organization.state_code for link in sdi.organization_links
+def test_the_school_and_district_improvement_p2p_is_history_and_runs_again(demo):
+    history = community("school-and-district-improvement-p2p-2019")
+    assert history.title == "School and District Improvement Peer-to-Peer Exchange"
+    assert history.status is CommunityStatus.COMPLETED
+    assert "May 2019" in history.timeframe and "February 2020" in history.timeframe
+    states = {link.organization.state_code for link in history.organization_links
               if link.role.value == "participant"}
     assert len(states) == 20 and {"AK", "AZ", "GA", "UT"} <= states
-    assert "May 2019" in sdi.timeframe and "February 2020" in sdi.timeframe
+    assert {link.joined_at.date() for link in history.organization_links} == {date(2019, 5, 1)}
+
+    sdi = community("school-and-district-improvement-p2p")
+    assert sdi.status is CommunityStatus.IN_PROGRESS
+    assert sdi.session_topics == history.session_topics and len(sdi.session_topics) == 5
+    assert sdi.session_topics[0] == "School Improvement Frameworks and Progress Monitoring"
+    assert sdi.objectives == history.objectives and len(sdi.objectives) == 4
+    assert sdi.title.startswith(history.title)
+    today = LOADED_ON["today"]
+    assert (sdi.starts_on, sdi.ends_on) == (today - timedelta(weeks=6), today + timedelta(weeks=22))
+    assert {link.joined_at.date() for link in sdi.organization_links} == {
+        today - timedelta(weeks=9)}
+
+
+def test_the_network_has_a_present_and_a_past(demo):
+    today = LOADED_ON["today"]
+    for row in db.session.scalars(select(Community)):
+        label = f"{row.slug} ({row.status.label})"
+        if row.status is CommunityStatus.RECRUITING:
+            assert row.starts_on and row.ends_on and today < row.starts_on < row.ends_on, label
+            assert not any(year in row.timeframe for year in ("2016", "2017", "2018")), label
+        elif row.status is CommunityStatus.IN_PROGRESS:
+            assert row.starts_on and row.ends_on, label
+            assert row.starts_on <= today <= row.ends_on, label
+        elif row.status is CommunityStatus.COMPLETED and row.ends_on:
+            assert row.ends_on < today, label
+
+
+def test_nothing_is_dated_in_the_future_or_since_the_day_of_loading(demo):
+    now = utcnow()
+    loaded = LOADED_ON["today"]
+    links = db.session.execute(select(CommunityOrganization.joined_at, Community.slug,
+                                      Community.status, Community.ends_on)
+                               .join(Community)).all()
+    assert links
+    for joined_at, slug, status, ends_on in links:
+        assert joined_at.date() < loaded, slug  # when they joined, not when the demo was loaded
+        if status is CommunityStatus.COMPLETED and ends_on:
+            assert joined_at.date() <= ends_on, slug
+    for model, column in ((Post, Post.created_at), (Topic, Topic.last_posted_at),
+                          (Announcement, Announcement.published_at)):
+        assert db.session.scalar(select(func.max(column))) <= now, model.__name__
+
+
+def test_no_completed_community_holds_posts_after_its_end(demo):
+    posts = db.session.execute(
+        select(Community.slug, Community.ends_on, func.max(Post.created_at))
+        .join(Topic, Topic.community_id == Community.id).join(Post, Post.topic_id == Topic.id)
+        .where(Community.status == CommunityStatus.COMPLETED).group_by(Community.id)).all()
+    for slug, ends_on, latest in posts:
+        assert ends_on is not None and latest.date() <= ends_on, slug
+
+
+def test_the_busy_forum_is_the_running_exchange_with_recent_activity(demo):
+    busiest = db.session.execute(
+        select(Community.slug, Community.status, func.count(Post.id),
+               func.min(Post.created_at), func.max(Post.created_at))
+        .join(Topic, Topic.community_id == Community.id).join(Post, Post.topic_id == Topic.id)
+        .group_by(Community.id).order_by(func.count(Post.id).desc())).first()
+    slug, status, count, first, latest = busiest
+    assert slug == "school-and-district-improvement-p2p" and status is CommunityStatus.IN_PROGRESS
+    now = utcnow()
+    assert now - timedelta(days=3) < latest < now  # written this week
+    assert now - first > timedelta(weeks=4)  # and over the weeks since it started
+    sdi = community(slug)
+    assert sdi.starts_on is not None and first.date() >= sdi.starts_on
 
 
 def test_districts_take_part_where_the_documents_say(demo):
@@ -128,7 +209,8 @@ def test_people_came_in_as_the_app_brings_them(demo):
     facilitator = people("facilitator@example.org")
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == facilitator.id,
-        Notification.message.like("%added you to Data Systems as a facilitator%"))) == 1
+        Notification.message.like("%added you to Data Systems: Second Cohort as a facilitator%")
+    )) == 1
 
 
 def test_the_catalogue_is_what_staff_would_have_typed(demo):

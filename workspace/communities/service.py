@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
@@ -376,18 +376,25 @@ def membership_in(community: Community, membership_id: int) -> Membership:
 
 def add_organization(actor: User, community: Community, organization: Organization, *,
                      role: OrganizationRole = OrganizationRole.PARTICIPANT,
-                     contact: User | None = None) -> CommunityOrganization:
+                     contact: User | None = None,
+                     joined_at: datetime | None = None) -> CommunityOrganization:
     """Make an agency a participant (or a partner), or bring a withdrawn one back (staff only:
-    facilitators take states in through the recruiting queue, which keeps to the capacity)."""
+    facilitators take states in through the recruiting queue, which keeps to the capacity).
+
+    `joined_at` dates history brought in from elsewhere (the demo); new links are dated now.
+    """
     policy.require_staff(actor)
-    link = _link_for(community, organization, role=role, contact=contact)
+    if joined_at is not None and joined_at > utcnow():
+        raise errors.Invalid("An agency can't have joined in the future.")
+    link = _link_for(community, organization, role=role, contact=contact, joined_at=joined_at)
     db.session.commit()
     policy.forget_standings()
     return link
 
 
 def _link_for(community: Community, organization: Organization, *, role: OrganizationRole,
-              contact: User | None) -> CommunityOrganization:
+              contact: User | None,
+              joined_at: datetime | None = None) -> CommunityOrganization:
     if role is OrganizationRole.PARTICIPANT and organization.kind is OrganizationKind.PARTNER:
         raise errors.Invalid("Partner organizations take part as partners, not participants.",
                              field="organization_id")
@@ -395,7 +402,8 @@ def _link_for(community: Community, organization: Organization, *, role: Organiz
         CommunityOrganization.community_id == community.id,
         CommunityOrganization.organization_id == organization.id))
     if link is None:
-        link = CommunityOrganization(community=community, organization=organization, role=role)
+        link = CommunityOrganization(community=community, organization=organization, role=role,
+                                     joined_at=joined_at or utcnow())
         db.session.add(link)
     link.role = role
     link.withdrawn_at = None

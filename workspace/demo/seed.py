@@ -6,14 +6,19 @@ what the app really does (rendered Markdown, mentions, watching, read marks, not
 email in the outbox) and cannot drift from it. Safe to run again: what exists is left alone.
 Each service commits its own step, so an interrupted run keeps what it finished and the next
 run adds the rest.
+
+The documents' communities are the network's history, dated as they were; the few running now,
+their participants and the forum are dated relative to the day of loading ("6 weeks ago"), so a
+newcomer always finds a live network.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,7 @@ from workspace.communities.models import (
     Membership,
     OrganizationRole,
 )
+from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.forums import moderation as forum_moderation
 from workspace.forums import pages as forum_pages
@@ -60,19 +66,60 @@ def load_yaml(name: str) -> Any:
     return yaml.safe_load((DEMO_FOLDER / name).read_text(encoding="utf-8"))
 
 
-def seed_demo(password: str) -> SeedReport:
+def seed_demo(password: str, *, today: date | None = None) -> SeedReport:
     """Create whatever of the demo data is missing, through the services, and say what was added."""
     report = SeedReport()
+    when = Calendar(today or utcnow().date())
     catalogue = load_yaml("catalogue.yaml")
     people = load_yaml("people.yaml")["people"]
     with _links_buildable():
         staff = _first_staff(people, catalogue["organizations"], password, report)
         organizations = _seed_organizations(staff, catalogue["organizations"], report)
-        _seed_communities(staff, catalogue["communities"], organizations, report)
-        _seed_announcements(staff, catalogue.get("announcements", []), report)
+        _seed_communities(staff, catalogue["communities"], organizations, when, report)
+        _seed_announcements(staff, catalogue.get("announcements", []), when, report)
         _seed_people(staff, people, organizations, password, report)
-        _seed_forum(load_yaml("forum.yaml"), report)
+        _seed_forum(load_yaml("forum.yaml"), when, report)
     return report
+
+
+# "6 weeks ago", "in 22 weeks", "3 days ago at 14:30" (UTC).
+_RELATIVE = re.compile(r"(?P<ahead>in )?(?P<count>\d+) (?P<unit>day|week)s?(?P<ago> ago)?"
+                       r"(?: at (?P<hour>\d{1,2}):(?P<minute>\d\d))?")
+NOON = time(12)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Reads the data files' dates: ISO for history, relative to `today` for the present."""
+
+    today: date
+
+    def _relative(self, value: Any) -> tuple[date, time] | None:
+        found = _RELATIVE.fullmatch(str(value).strip())
+        if found is None or bool(found["ahead"]) == bool(found["ago"]):
+            return None
+        days = int(found["count"]) * (7 if found["unit"] == "week" else 1)
+        day = self.today + timedelta(days=days if found["ahead"] else -days)
+        return day, time(int(found["hour"]), int(found["minute"])) if found["hour"] else NOON
+
+    def day(self, value: Any) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        relative = self._relative(value)
+        return relative[0] if relative else date.fromisoformat(str(value))
+
+    def moment(self, value: Any) -> datetime | None:
+        """A time as written (UTC unless it says otherwise); a day alone is taken at noon."""
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        relative = self._relative(value)
+        if relative is not None:
+            return datetime.combine(*relative, tzinfo=UTC)
+        if isinstance(value, date) or len(str(value)) == len("2019-05-06"):
+            return datetime.combine(self.day(value) or self.today, NOON, tzinfo=UTC)
+        return self.moment(datetime.fromisoformat(str(value)))
 
 
 @contextmanager
@@ -135,14 +182,9 @@ def _seed_organizations(staff: User, data: dict[str, Any],
     return by_key
 
 
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
 def _seed_communities(staff: User, data: list[dict[str, Any]],
-                      organizations: dict[str, Organization], report: SeedReport) -> None:
+                      organizations: dict[str, Organization], when: Calendar,
+                      report: SeedReport) -> None:
     existing = set(db.session.scalars(select(Community.slug)))
     for entry in data:
         if entry["slug"] in existing:
@@ -150,33 +192,32 @@ def _seed_communities(staff: User, data: list[dict[str, Any]],
         community = communities.save_community(staff, None, communities.CommunityFields(
             title=entry["title"], slug=entry["slug"], kind=CommunityKind(entry["kind"]),
             status=CommunityStatus(entry["status"]), timeframe=entry.get("timeframe") or "",
-            starts_on=_as_date(entry.get("starts_on")), ends_on=_as_date(entry.get("ends_on")),
+            starts_on=when.day(entry.get("starts_on")), ends_on=when.day(entry.get("ends_on")),
             summary=entry.get("summary") or "", description=entry.get("description") or "",
             objectives=entry.get("objectives") or [],
             intended_outcomes=entry.get("intended_outcomes") or [],
             session_topics=entry.get("session_topics") or [], topics=entry.get("topics") or [],
             subject_matter_experts=entry.get("subject_matter_experts") or [],
             recruiting_note=entry.get("recruiting_note") or "", capacity=entry.get("capacity")))
+        # Agencies took part from when they joined (or the start), not from the day of loading.
+        joined = when.moment(entry.get("joined_on") or entry.get("starts_on"))
         for role, keys in ((OrganizationRole.PARTICIPANT, entry.get("participants")),
                            (OrganizationRole.PARTNER, entry.get("partners"))):
             for key in keys or []:
-                communities.add_organization(staff, community, organizations[key], role=role)
+                communities.add_organization(staff, community, organizations[key], role=role,
+                                             joined_at=joined)
         report.communities += 1
 
 
-def _at_noon(value: Any) -> datetime | None:
-    day = _as_date(value)
-    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC) if day else None
-
-
-def _seed_announcements(staff: User, data: list[dict[str, Any]], report: SeedReport) -> None:
+def _seed_announcements(staff: User, data: list[dict[str, Any]], when: Calendar,
+                        report: SeedReport) -> None:
     existing = set(db.session.scalars(select(Announcement.title)))
     for entry in data:
         if entry["title"] in existing:
             continue
         save_announcement(staff, None, title=entry["title"], byline=entry.get("byline") or "",
                           body=entry["body"], publish=True,
-                          published_at=_at_noon(entry.get("published_on")))
+                          published_at=when.moment(entry.get("published_on")))
         report.announcements += 1
 
 
@@ -220,12 +261,7 @@ def _seed_people(staff: User, data: list[dict[str, Any]], organizations: dict[st
                                              role=link.role, contact=user)
 
 
-def _as_time(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _seed_forum(data: dict[str, Any], report: SeedReport) -> None:
+def _seed_forum(data: dict[str, Any], when: Calendar, report: SeedReport) -> None:
     """A few discussions in one community's forum, written by its people, in order."""
     community = db.session.scalar(select(Community).where(Community.slug == data["community"]))
     if community is None:
@@ -236,19 +272,27 @@ def _seed_forum(data: dict[str, Any], report: SeedReport) -> None:
     for entry in data["topics"]:
         if entry["title"] in existing:
             continue
-        _seed_topic(categories[entry["category"]], entry)
+        _seed_topic(categories[entry["category"]], entry, when)
         report.forum_topics += 1
 
 
-def _seed_topic(category: ForumCategory, entry: dict[str, Any]) -> None:
+def _written_at(value: Any, when: Calendar) -> datetime:
+    moment = when.moment(value)
+    if moment is None or moment > utcnow():
+        raise ValueError(f"forum.yaml dates a post {value!r}: posts are written in the past")
+    return moment
+
+
+def _seed_topic(category: ForumCategory, entry: dict[str, Any], when: Calendar) -> None:
     author = _person(entry["author"])
     topic = forums.start_topic(author, category, title=entry["title"], body=entry["body"],
-                               written_at=_as_time(entry["at"]))
+                               written_at=_written_at(entry["at"], when))
     posts = [db.session.get_one(Post, topic.last_post_id)]
     for item in entry.get("replies", []):
         quoted = posts[item["quotes"]] if "quotes" in item else None
         posts.append(forums.reply(_person(item["author"]), topic, body=item["body"],
-                                  quoted_post=quoted, written_at=_as_time(item["at"])))
+                                  quoted_post=quoted,
+                                  written_at=_written_at(item["at"], when)))
     for post, item in zip(posts, [entry, *entry.get("replies", [])], strict=True):
         for kind, emails in (item.get("reactions") or {}).items():
             for email in emails:
