@@ -25,8 +25,9 @@ def _nofollow_external(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-# "@handle" where a handle is an address's local part, or a whole address when two people
-# share one; not inside a word or an email address ("jo@ga.member" mentions no one).
+# "@handle" where a handle is the one a person chose (letters, digits, ".", "-", "_") or a form
+# written before handles: an address's local part ("+" too) or a whole address; not inside a
+# word or an email address ("jo@ga.member" mentions no one).
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9._+-]*"
                      r"(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)")
 

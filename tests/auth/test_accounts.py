@@ -259,7 +259,8 @@ def test_profile_changes_are_saved(client_as, member):
     client = client_as(member)
     response = client.post("/account", data={"name": "Alex M. Morales", "title": "Director",
                                              "phone": "602-555-0100",
-                                             "time_zone": "America/Phoenix"})
+                                             "time_zone": "America/Phoenix",
+                                             "handle": member.handle})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, member.id).name == "Alex M. Morales"

@@ -223,7 +223,7 @@ FORM_ERROR_STATES: list[dict[str, Any]] = [
      "path": "/invitations/{invitation}", "clear": ["Full name"]},
     {"endpoint": "auth.reset_password", "role": "visitor", "path": "/password/reset/{reset}"},
     {"endpoint": "auth.profile", "role": "az.member", "path": "/account",
-     "clear": ["Full name"]},
+     "clear": ["Full name", "Handle"]},
     {"endpoint": "auth.change_password", "role": "az.member", "path": "/account/password"},
     {"endpoint": "communities.express_interest", "role": "tx.member",
      "path": f"/communities/{DATA_SYSTEMS}", "form": "main form[action$='/interest']"},

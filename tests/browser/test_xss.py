@@ -18,9 +18,11 @@ packed into as many objects as it takes, all shown by one list page.
 Fields: a community's title, timeframe, purpose, Markdown description, objectives, outcomes,
 session topics, topics, subject matter experts and recruiting note; announcements' title, byline
 and Markdown body; organizations' name, short name, state name and website; people's name, title
-and phone (by staff, and one's own profile); invitations' name and note (which also reach the email
-outbox); a state's problem-of-practice statement and the facilitator's decision note; forum
-categories' name and description, topics' title, Markdown posts and quotes, flag and hide reasons.
+and phone (by staff, and one's own profile; a handle can hold no markup, which
+tests/auth/test_handles.py shows for every vector); invitations' name and note (which also reach
+the email outbox); a state's problem-of-practice statement and the facilitator's decision note;
+forum categories' name and description, topics' title, Markdown posts and quotes, flag and hide
+reasons.
 Search boxes get vectors in their query strings (reflected rather than stored). A field added later
 needs a line in write_the_corpus() and its page in READING.
 """
@@ -182,7 +184,7 @@ def _people(live_server: Any, count: int) -> list[int]:
         staff_hash = session.scalar(select(User.password_hash).where(
             User.email == "staff@example.org"))
         people = [User(email=f"xss{number}@example.org", name=f"Person {number}",
-                       organization=partner, password_hash=staff_hash)
+                       handle=f"xss{number}", organization=partner, password_hash=staff_hash)
                   for number in range(count)]
         session.add_all(people)
         session.add_all(Membership(community=sdi, user=person, role=CommunityRole.OBSERVER)
@@ -266,7 +268,7 @@ def write_the_corpus(live_server: Any, writers: dict[str, Writer]) -> dict[str, 
             "phone": phones[number % len(phones)], "time_zone": "America/New_York",
             "organization_id": ids["oss"]})
     arizona.post("/account", {"name": names[0], "title": names[-1], "phone": phones[0],
-                              "time_zone": "America/Phoenix"})
+                              "time_zone": "America/Phoenix", "handle": "alex.morales"})
 
     # Invitations: the invitee's name and the personal note (shown on the invitation page,
     # the people page and in the email in the outbox).

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.forums.conftest import start_forum
 from workspace import errors, writing
+from workspace.auth import service as accounts
 from workspace.communities import service as communities
 from workspace.communities.models import CommunityStatus
 from workspace.extensions import db
@@ -333,6 +334,22 @@ def test_mentions_of_the_communitys_people_stand_out_in_the_post(topic, member, 
     assert edited.body_html == '<p>Now <span class="workspace-mention">@facilitator</span></p>'
     assert writing.preview(member, topic.community, "@ga.member") == (
         '<p><span class="workspace-mention">@ga.member</span></p>')
+
+
+def test_posts_written_before_handles_keep_their_html_and_their_mentions(topic, member,
+                                                                        other_member):
+    old = service.reply(member, topic, body="@ga.member what does Georgia do?")
+    written = old.body_html
+    accounts.update_profile(other_member, name="Jordan Ellis", title="", phone="",
+                            time_zone="UTC", handle="jordan.ellis")
+    db.session.expire_all()
+    old = db.session.get_one(Post, old.id)
+    assert old.body_html == written  # nothing is rewritten
+    edited = service.edit_post(member, old, body="@ga.member what does Georgia do? Thanks!")
+    assert '<span class="workspace-mention">@ga.member</span>' in edited.body_html
+    assert len(notes_for(other_member)) == 1  # the same person: not told again
+    service.reply(member, topic, body="And @jordan.ellis, one more thing")
+    assert len(notes_for(other_member)) == 2
 
 
 def test_an_edit_notifies_only_newly_mentioned_people(topic, member, other_member, sme):

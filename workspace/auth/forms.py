@@ -20,7 +20,8 @@ class ProfileFields(Form):
 
 
 class ProfileForm(ProfileFields):
-    pass
+    handle = StringField("Handle", validators=[
+        DataRequired("Choose a handle colleagues can mention you by.")])
 
 
 class NewPasswordFields(Form):

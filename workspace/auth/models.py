@@ -21,6 +21,9 @@ class User(UserMixin, Model):
     id: Mapped[intpk]
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # What colleagues type after "@" to mention the person: chosen by them, kept in lower case
+    # so that uniqueness ignores case (see workspace.auth.handles).
+    handle: Mapped[str] = mapped_column(String(30), unique=True, index=True)
     title: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)

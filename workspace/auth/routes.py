@@ -25,6 +25,7 @@ from workspace.auth.forms import (
     ResetPasswordForm,
     SignInForm,
 )
+from workspace.auth.handles import HANDLE_RULE
 from workspace.auth.models import Invitation, User
 from workspace.communities.models import CommunityRole
 from workspace.communities.service import community_choices, community_or_none
@@ -172,13 +173,15 @@ def profile() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             service.update_profile(current_user, name=form.name.data, title=form.title.data,
-                                   phone=form.phone.data, time_zone=form.time_zone.data)
+                                   phone=form.phone.data, time_zone=form.time_zone.data,
+                                   handle=form.handle.data)
         except errors.Invalid as exc:
             form.add_error(exc)
         else:
             flash("Your profile is saved.", "success")
             return redirect(url_for(".profile"))
-    return render_template("auth/profile.html", form=form), 422 if form.errors else 200
+    return (render_template("auth/profile.html", form=form, handle_rule=HANDLE_RULE),
+            422 if form.errors else 200)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

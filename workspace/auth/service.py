@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workspace import errors, policy, realtime
+from workspace.auth.handles import check_handle, suggest_handle
 from workspace.auth.models import Invitation, User
 from workspace.communities.models import Community, CommunityRole, Membership
 from workspace.communities.service import add_member, check_role_fits_organization
@@ -111,9 +112,12 @@ def change_password(user: User, *, current: str, password: str, confirm: str) ->
     db.session.commit()
 
 
-def update_profile(user: User, *, name: str, title: str, phone: str, time_zone: str) -> None:
-    """Save the person's own name, title, phone and time zone."""
+def update_profile(user: User, *, name: str, title: str, phone: str, time_zone: str,
+                   handle: str | None = None) -> None:
+    """Save the person's own name, title, phone, time zone and (when given) handle."""
+    kept = user.handle if handle is None else check_handle(user, handle)
     _apply_profile(user, name=name, title=title, phone=phone, time_zone=time_zone)
+    user.handle = kept
     db.session.commit()
 
 
@@ -234,6 +238,7 @@ def accept_invitation(token: str, *, name: str, title: str, phone: str, time_zon
     user = User(email=invitation.email, organization=invitation.organization,
                 password_hash=generate_password_hash(password), name="")
     _apply_profile(user, name=name, title=title, phone=phone, time_zone=time_zone)
+    user.handle = suggest_handle(user.name, user.email)  # theirs to change in their profile
     db.session.add(user)
     invitation.accepted_at = utcnow()
     if invitation.community is not None and invitation.role is not None:
@@ -337,6 +342,7 @@ def create_first_staff(*, email: str, name: str, title: str, time_zone: str, pas
     user = User(email=address, organization=organization, is_network_staff=True,
                 password_hash=generate_password_hash(password), name="")
     _apply_profile(user, name=name, title=title, phone="", time_zone=time_zone)
+    user.handle = suggest_handle(user.name, user.email)
     db.session.add(user)
     db.session.commit()
     return user

@@ -19,6 +19,7 @@ from workspace.writing.mentions import (
     handles_in,
     mention_candidates,
     mentionable,
+    people_named,
     tell_mentioned,
 )
 from workspace.writing.models import Draft
@@ -27,6 +28,7 @@ from workspace.writing.rendering import preview, render_body
 
 __all__ = ["BODY_MAX", "NONCE", "TITLE_MAX", "Draft", "DraftKind", "Mentionable", "clean_nonce",
            "community_itself", "discard_draft", "draft_for", "handles_in", "keep_text_on",
-           "made_with", "mention_candidates", "mentionable", "new_nonce", "once", "preview",
+           "made_with", "mention_candidates", "mentionable", "new_nonce", "once", "people_named",
+           "preview",
            "register_draft_kind", "render_body", "resend", "save_draft", "signed_in",
            "tell_mentioned", "written_text"]

@@ -3,6 +3,7 @@ a mention sends."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,6 +23,10 @@ from workspace.text import MENTION, mention_handle
 class Mentionable:
     user: User
     handle: str
+    # How the person was mentioned before people chose handles: the address's local part (unless
+    # someone else in the community shares it) and the whole address. Old posts wrote these, and
+    # they still name the person; someone's handle wins over another's old form.
+    aliases: tuple[str, ...] = ()
 
 
 def handles_in(body: str) -> set[str]:
@@ -30,7 +35,7 @@ def handles_in(body: str) -> set[str]:
 
 
 def mentionable(community: Community) -> list[Mentionable]:
-    """The community's readers with the handle each is mentioned by."""
+    """The community's readers with the handle each is mentioned by (and their older forms)."""
     people = list(db.session.scalars(
         select(User).where(User.id.in_(policy.reader_ids(community)))
         .options(joinedload(User.organization)).order_by(User.name)))
@@ -40,11 +45,25 @@ def mentionable(community: Community) -> list[Mentionable]:
         local_parts[local] = local_parts.get(local, 0) + 1
     found = []
     for person in people:
-        local = person.email.split("@")[0].lower()
-        # A handle is the address's local part, or the whole address when two people share one.
-        found.append(Mentionable(person, local if local_parts[local] == 1 else
-                                 person.email.lower()))
+        address = person.email.lower()
+        local = address.split("@")[0]
+        aliases = (local, address) if local_parts[local] == 1 else (address,)
+        found.append(Mentionable(person, person.handle.lower(), aliases))
     return found
+
+
+def people_named(candidates: list[Mentionable], handles: Collection[str]) -> dict[str, Mentionable]:
+    """Whom each written handle names among the candidates: a person's handle first, then an
+    older form of someone's (so posts written before handles keep naming the same person)."""
+    by_handle = {candidate.handle: candidate for candidate in candidates}
+    by_alias = {alias: candidate for candidate in candidates for alias in candidate.aliases
+                if alias not in by_handle}
+    named = {}
+    for written in handles:
+        candidate = by_handle.get(written) or by_alias.get(written)
+        if candidate is not None:
+            named[written] = candidate
+    return named
 
 
 def mention_candidates(viewer: User, community: Community, prefix: str, *,
@@ -70,11 +89,14 @@ def tell_mentioned(author: User, community: Community, body: str, *, link: str, 
                    subject: Subject, before: str = "") -> list[int]:
     """Tell the community's people the text mentions, in one INSERT, in the caller's unit of
     work; the ids told. `before`: the text before an edit, whose mentions were already told."""
-    handles = handles_in(body) - handles_in(before)
-    if not handles:
+    written = handles_in(body)
+    if not written - handles_in(before):
         return []
-    mentioned = [candidate.user.id for candidate in mentionable(community)
-                 if candidate.handle in handles and candidate.user.id != author.id]
+    candidates = mentionable(community)
+    # People, not spellings: "@ga.member" before and "@jordan.ellis" after name one person.
+    already = {each.user.id for each in people_named(candidates, handles_in(before)).values()}
+    mentioned = [each.user.id for each in people_named(candidates, written).values()
+                 if each.user.id not in already and each.user.id != author.id]
     if not mentioned:
         return []
     return notify_many(select(User.id).where(User.id.in_(mentioned)), NotificationKind.MENTION,

@@ -9,7 +9,7 @@ from workspace.communities.models import Community
 from workspace.policy import Action
 from workspace.text import render_markdown
 from workspace.writing.drafts import BODY_MAX
-from workspace.writing.mentions import handles_in, mentionable
+from workspace.writing.mentions import handles_in, mentionable, people_named
 
 
 def render_body(community: Community, body: str) -> str:
@@ -17,7 +17,7 @@ def render_body(community: Community, body: str) -> str:
     marked."""
     handles = handles_in(body)
     if handles:  # only then ask who may be mentioned here
-        handles &= {candidate.handle for candidate in mentionable(community)}
+        handles = set(people_named(mentionable(community), handles))
     return render_markdown(body, mentions=handles)
 
 
