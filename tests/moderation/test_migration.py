@@ -59,6 +59,13 @@ def test_flags_and_events_move_with_their_subjects_and_come_back(migrated_databa
         db.session.commit()
         topic = forums.start_topic(author, general, title="Monitoring", body="We *review* monthly.")
         reply = forums.reply(reporter, topic, body="So do we.")
+        # A flag in a second community: each flag's community comes from its own post.
+        elsewhere = factories.make_community(network, participants=["AZ"], slug="other-p2p")
+        factories.add_to(elsewhere, author, "member")
+        there = forums.add_default_categories(elsewhere)[0]
+        db.session.commit()
+        far = forums.start_topic(author, there, title="Budgets", body="Ours is tight.")
+        far_post_id, elsewhere_id = far.last_post_id, elsewhere.id
         reply_id, topic_id = reply.id, topic.id
         opening_id = db.session.scalar(sa.text("SELECT MIN(id) FROM forum_posts"))
         community_id, slug = community.id, community.slug
@@ -72,7 +79,10 @@ def test_flags_and_events_move_with_their_subjects_and_come_back(migrated_databa
              "resolved_by_id": None, "resolution": ""},
             {"id": 9, "post_id": reply_id, "reporter_id": ids["author"], "reason": "Rude",
              "created_at": now, "resolved_at": now + timedelta(hours=1),
-             "resolved_by_id": ids["facilitator"], "resolution": "No action needed"}])
+             "resolved_by_id": ids["facilitator"], "resolution": "No action needed"},
+            {"id": 10, "post_id": far_post_id, "reporter_id": ids["reporter"],
+             "reason": "Spam", "created_at": now, "resolved_at": None,
+             "resolved_by_id": None, "resolution": ""}])
         connection.execute(old_events.insert(), [
             {"id": 3, "community_id": community_id, "actor_id": ids["facilitator"],
              "action": "pinned", "topic_id": topic_id, "post_id": None, "detail": "",
@@ -93,7 +103,8 @@ def test_flags_and_events_move_with_their_subjects_and_come_back(migrated_databa
     assert [(f["id"], f["community_id"], f["subject_kind"], f["subject_id"], f["reason"],
              f["resolution"]) for f in flags] == [
         (7, community_id, "forum_post", opening_id, "Off topic", ""),
-        (9, community_id, "forum_post", reply_id, "Rude", "No action needed")]
+        (9, community_id, "forum_post", reply_id, "Rude", "No action needed"),
+        (10, elsewhere_id, "forum_post", far_post_id, "Spam", "")]
     assert (flags[0]["summary"], flags[0]["excerpt"], flags[0]["link"]) == (
         "Ana Ruiz's post in “Monitoring”", "We review monthly.",
         f"/communities/{slug}/forums/posts/{opening_id}")
@@ -114,7 +125,7 @@ def test_flags_and_events_move_with_their_subjects_and_come_back(migrated_databa
             "reporter_id, reason, created_at, resolution) VALUES (:c, 'test_note', 1, 'A note', "
             "'', '', :r, 'Spam', :t, '')"), {"c": community_id, "r": ids["reporter"],
                                              "t": now.isoformat()})
-    assert rows("flags")[-1]["id"] == 10
+    assert rows("flags")[-1]["id"] == 11
 
     downgrade(revision=BEFORE)
     assert rows("forum_flags") == old["forum_flags"]  # the note's flag has nowhere to go
