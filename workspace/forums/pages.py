@@ -142,10 +142,6 @@ class ForumOverview:
     open_flags: int = 0
 
 
-def _unread_topics_clause(viewer: policy.Person) -> ColumnElement[bool]:
-    return Topic.last_post_id > func.coalesce(ReadMark.last_read_post_id, 0)
-
-
 def forum_overview(viewer: policy.Person, community: Community) -> ForumOverview:
     """Categories with their counts and the viewer's unread topics, and the latest topics."""
     policy.authorize(viewer, Action.READ, community)
@@ -157,14 +153,8 @@ def forum_overview(viewer: policy.Person, community: Community) -> ForumOverview
         .where(Topic.community_id == community.id, *VISIBLE_TO_ALL_TOPICS)
         .group_by(Topic.category_id))}
     unread = dict(db.session.execute(
-        select(Topic.category_id, func.count(Topic.id))
-        .outerjoin(ReadMark, and_(ReadMark.topic_id == Topic.id, ReadMark.user_id == viewer_id))
-        .outerjoin(TopicSubscription, and_(TopicSubscription.topic_id == Topic.id,
-                                           TopicSubscription.user_id == viewer_id))
-        .outerjoin(CategorySubscription, and_(CategorySubscription.category_id == Topic.category_id,
-                                              CategorySubscription.user_id == viewer_id))
-        .where(Topic.community_id == community.id, *VISIBLE_TO_ALL_TOPICS,
-               _unread_topics_clause(viewer), _not_muted())
+        _unread_topics(viewer_id, [community.id])
+        .with_only_columns(Topic.category_id, func.count(Topic.id))
         .group_by(Topic.category_id)).all())
     levels = dict(db.session.execute(
         select(CategorySubscription.category_id, CategorySubscription.level).where(
@@ -554,24 +544,25 @@ def category_watch_level(viewer: policy.Person, category: ForumCategory) -> Watc
 
 # --- Across communities: the signed-in home page ---------------------------------------------
 
-def _unread_across(viewer: User, community_ids: list[int]) -> Select[Topic]:
-    """Topics with posts the viewer hasn't read, in these communities, muted ones left out."""
+def _unread_topics(viewer_id: int, community_ids: list[int]) -> Select[Topic]:
+    """Topics with posts the viewer hasn't read, in these communities, muted ones left out: the
+    forum's "N topics with new posts" and the home page's counts both ask this."""
     return (select(Topic)
             .outerjoin(ReadMark, and_(ReadMark.topic_id == Topic.id,
-                                      ReadMark.user_id == viewer.id))
+                                      ReadMark.user_id == viewer_id))
             .outerjoin(TopicSubscription, and_(TopicSubscription.topic_id == Topic.id,
-                                               TopicSubscription.user_id == viewer.id))
+                                               TopicSubscription.user_id == viewer_id))
             .outerjoin(CategorySubscription,
                        and_(CategorySubscription.category_id == Topic.category_id,
-                            CategorySubscription.user_id == viewer.id))
+                            CategorySubscription.user_id == viewer_id))
             .where(Topic.community_id.in_(community_ids), *VISIBLE_TO_ALL_TOPICS,
-                   Topic.last_poster_id != viewer.id,
-                   _unread_topics_clause(viewer), _not_muted()))
+                   Topic.last_post_id > func.coalesce(ReadMark.last_read_post_id, 0),
+                   _not_muted()))
 
 
 def unread_topic_counts(viewer: User, community_ids: list[int]) -> dict[int, int]:
     """How many topics have new posts for the viewer, per community (one query)."""
-    stmt = _unread_across(viewer, community_ids).with_only_columns(
+    stmt = _unread_topics(viewer.id, community_ids).with_only_columns(
         Topic.community_id, func.count(Topic.id)).group_by(Topic.community_id)
     return {community_id: count for community_id, count in db.session.execute(stmt)}
 
@@ -580,7 +571,7 @@ def unread_topics_across(viewer: User, community_ids: list[int], *,
                          limit: int = 8) -> list[TopicRow]:
     """The latest topics with posts the viewer hasn't read, across their communities."""
     topics = list(db.session.scalars(
-        _unread_across(viewer, community_ids)
+        _unread_topics(viewer.id, community_ids)
         .options(joinedload(Topic.author), joinedload(Topic.last_poster),
                  joinedload(Topic.category), joinedload(Topic.community), NO_LAZY_SQL)
         .order_by(Topic.last_posted_at.desc(), Topic.id.desc()).limit(limit)))

@@ -81,7 +81,7 @@ def dashboard(viewer: User) -> Dashboard:
     else:
         # Their roles come with the memberships (all readable now): no query per community.
         result.waiting = _waiting([m.community for m in memberships
-                                   if Action.MANAGE in policy.ACTIONS_BY_ROLE[m.role]])
+                                   if policy.role_allows(m.role, Action.MANAGE)])
     return result
 
 

@@ -53,6 +53,11 @@ ACTIONS_BY_ROLE: dict[CommunityRole, frozenset[Action]] = {
     CommunityRole.FACILITATOR: frozenset({Action.VIEW, Action.READ, Action.CONTRIBUTE,
                                           Action.PUBLISH, Action.MODERATE, Action.MANAGE}),
 }
+def role_allows(role: CommunityRole, action: Action) -> bool:
+    """What a role lets its holder do in a community (status and standing aside)."""
+    return action in ACTIONS_BY_ROLE[role]
+
+
 # What a person's own standing decides, even for staff: staff hold no agency seat.
 SELF_SERVICE = frozenset({Action.JOIN, Action.EXPRESS_INTEREST})
 # Closed communities keep their record readable but take no new work.
@@ -143,7 +148,7 @@ class Standing:
         if action in WRITES and self.community.status is CommunityStatus.ARCHIVED:
             return False
         role = self.role
-        return role is not None and action in ACTIONS_BY_ROLE[role]
+        return role is not None and role_allows(role, action)
 
     def may(self, action: Action) -> bool:
         """The whole of can(): staff's reach, the role, the community's status and visibility."""
@@ -157,7 +162,7 @@ class Standing:
         role = self.role
         if role is None:
             return action is Action.VIEW and community.is_public
-        return action in ACTIONS_BY_ROLE[role]
+        return role_allows(role, action)
 
     def _may_self_serve(self, action: Action) -> bool:
         if self.user_id is None or not _is_active_account(self.user):
