@@ -106,6 +106,24 @@ def _drop_everything() -> None:
 
 
 @pytest.fixture
+def database_at(app: Flask) -> Iterator[Callable[[str], None]]:
+    """For data-migration tests: `database_at(revision)` empties the database and migrates it
+    to that revision; afterwards it goes back down the migrations, since a past revision's
+    tables are unknown to drop_all (and PostgreSQL enforces their foreign keys)."""
+    from flask_migrate import downgrade, upgrade  # noqa: PLC0415
+
+    def migrate_to(revision: str) -> None:
+        db.drop_all()
+        upgrade(revision=revision)
+
+    yield migrate_to
+    db.session.remove()
+    downgrade(revision="base")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -24,14 +24,8 @@ PEOPLE = [  # id, name, email
 
 
 @pytest.fixture
-def before_handles(app):
-    db.drop_all()
-    upgrade(revision=BEFORE)
-    yield
-    db.session.remove()
-    downgrade(revision="base")
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+def before_handles(database_at):
+    database_at(BEFORE)
 
 
 def test_existing_people_get_unique_handles_from_their_names_and_posts_keep_their_html(

@@ -29,14 +29,8 @@ old_events = sa.table(
 
 
 @pytest.fixture
-def migrated_database(app):
-    db.drop_all()
-    upgrade(revision=BEFORE)
-    yield
-    db.session.remove()
-    downgrade(revision="base")
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+def migrated_database(database_at):
+    database_at(BEFORE)
 
 
 def rows(table: str) -> list[dict]:

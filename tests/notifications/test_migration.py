@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from flask_migrate import downgrade, upgrade
+from flask_migrate import upgrade
 from sqlalchemy import text
 
 from workspace.extensions import db
@@ -16,19 +16,10 @@ NOW = "2026-01-05 10:00:00.000000"
 
 
 @pytest.fixture
-def before_revision(app):
+def before_revision(database_at):
     """An empty database migrated to just before notifications knew what they were about."""
-    db.drop_all()
     versions = Path(__file__).resolve().parents[2] / "workspace" / "migrations"
-    script = ScriptDirectory(str(versions))
-    upgrade(revision=script.get_revision(REVISION).down_revision)
-    yield
-    db.session.remove()
-    # The schema is a past revision's (it still has the old forum tables), which the models'
-    # drop_all doesn't know: go back down the migrations (PostgreSQL enforces the foreign keys).
-    downgrade(revision="base")
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    database_at(ScriptDirectory(str(versions)).get_revision(REVISION).down_revision)
 
 
 def test_old_notices_get_the_kind_community_and_subject_their_words_and_links_show(

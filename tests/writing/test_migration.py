@@ -28,13 +28,8 @@ drafts = sa.table(
 
 
 @pytest.fixture
-def migrated_database(app):
-    db.drop_all()
-    yield
-    db.session.remove()
-    downgrade(revision="base")
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+def migrated_database(database_at):
+    database_at("base")
 
 
 def rows(table, *columns) -> list[tuple]:
