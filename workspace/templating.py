@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from workspace.security import safe_next
+from workspace.text import excerpt
 
 # Visitors (and anyone whose stored zone is unknown) see the network's home time zone.
 DEFAULT_TIME_ZONE = "America/New_York"
@@ -67,22 +68,6 @@ def machine_time(moment: date | None) -> str:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return moment.isoformat()
-
-
-# Where rendered Markdown ends a block, its plain-text excerpt needs a space, or list items and
-# paragraphs run together ("…reporting questionsRead the purpose first").
-_BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote|pre|tr|td|th|dd|dt)>|<br\s*/?>", re.I)
-
-
-def excerpt(html: str | None, length: int = 280) -> str:
-    """Rendered HTML as one line of plain text, cut at a word boundary with an ellipsis."""
-    text = Markup(_BLOCK_END.sub(" ", html or "")).striptags()
-    if len(text) <= length:
-        return text
-    cut = text[:length - 1]
-    if not text[length - 1].isspace():  # don't end on half a word
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.") + "…"
 
 
 def date_label(day: date | None, fmt: str = "%B %Y") -> str:

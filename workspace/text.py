@@ -96,3 +96,19 @@ def plain_paragraphs(source: str) -> Markup:
     """Plain text with its paragraphs kept, for fields that take no formatting."""
     paragraphs = [part.strip() for part in (source or "").split("\n\n") if part.strip()]
     return Markup("".join(f"<p>{escape(part)}</p>" for part in paragraphs))
+
+
+# Where rendered Markdown ends a block, its plain-text excerpt needs a space, or list items and
+# paragraphs run together ("…reporting questionsRead the purpose first").
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote|pre|tr|td|th|dd|dt)>|<br\s*/?>", re.I)
+
+
+def excerpt(html: str | None, length: int = 280) -> str:
+    """Rendered HTML as one line of plain text, cut at a word boundary with an ellipsis."""
+    text = Markup(_BLOCK_END.sub(" ", html or "")).striptags()
+    if len(text) <= length:
+        return text
+    cut = text[:length - 1]
+    if not text[length - 1].isspace():  # don't end on half a word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"

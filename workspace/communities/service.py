@@ -363,7 +363,7 @@ def _evict_lost_readers(community: Community, people: Select) -> None:
     db.session.flush()
     lost = db.session.scalars(select(User.id).where(
         User.id.in_(people), User.id.not_in(policy.reader_ids(community)),
-        User.is_network_staff.is_(False)))
+        User.id.not_in(policy.staff_ids())))
     realtime.evict(lost, community.id)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import url_for
-from markupsafe import Markup
 from sqlalchemy import select
 
 from workspace.extensions import db
 from workspace.forums.models import ForumCategory, Post, Topic
 from workspace.moderation.registry import Subject, SubjectState
+from workspace.text import excerpt
 
 POST = "forum_post"
 TOPIC = "forum_topic"
@@ -25,18 +25,11 @@ def link_to_post(post: Post) -> str:
                    _external=False)
 
 
-def _excerpt(html: str) -> str:
-    text = Markup(html).striptags()  # the rendered post, as the words a reader sees
-    if len(text) <= EXCERPT_LENGTH:
-        return text
-    return text[:EXCERPT_LENGTH].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
-
-
 def post_subject(post: Post) -> Subject:
     topic = post.topic
     return Subject(kind=POST, id=post.id, community=topic.community,
                    summary=f"{post.author.name}'s post in “{topic.title}”",
-                   link=link_to_post(post), excerpt=_excerpt(post.body_html),
+                   link=link_to_post(post), excerpt=excerpt(post.body_html, EXCERPT_LENGTH),
                    notice=f"a post in “{topic.title}”")
 
 
