@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import inspect, select
 from werkzeug.security import generate_password_hash
@@ -22,6 +24,7 @@ from workspace.communities.models import (
 )
 from workspace.extensions import db
 from workspace.organizations.models import Organization, OrganizationKind
+from workspace.sessions.models import LiveSession, Rsvp, RsvpAnswer, new_uid
 
 PASSWORD = "correct-horse-battery"
 # Hashing is slow by design; tests share one hash of the common password.
@@ -120,3 +123,24 @@ def later_user_columns() -> Iterator[None]:
         with db.engine.begin() as connection:
             for column in missing:
                 connection.exec_driver_sql(f"ALTER TABLE users DROP COLUMN {column.name}")
+
+
+def make_session(community: Community, author: User, *, starts_at: datetime, minutes: int = 90,
+                 title: str = "Progress monitoring", number: int | None = None,
+                 time_zone: str = "America/New_York", call_url: str = "",
+                 **columns: Any) -> LiveSession:
+    """A scheduled session written straight to the database (services are tested on their own)."""
+    session = LiveSession(community=community, author_id=author.id, title=title, number=number,
+                          starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
+                          time_zone=time_zone, call_url=call_url, uid=new_uid(),
+                          agenda_html="", prework_html="", **columns)
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def answer_rsvp(session: LiveSession, user: User, answer: str) -> Rsvp:
+    rsvp = Rsvp(session_id=session.id, user_id=user.id, answer=RsvpAnswer(answer))
+    db.session.add(rsvp)
+    db.session.commit()
+    return rsvp

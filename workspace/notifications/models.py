@@ -23,6 +23,8 @@ class NotificationKind(enum.StrEnum):
     ADDED_TO_COMMUNITY = "added_to_community"  # someone added them to a community
     INTEREST_RECEIVED = "interest_received"  # to facilitators: a state wants to take part
     INTEREST_DECIDED = "interest_decided"  # to a state's contact: accepted, waitlisted, declined
+    SESSION_CHANGED = "session_changed"  # to people coming: a session moved
+    SESSION_CANCELLED = "session_cancelled"  # ... or was cancelled
     GENERAL = "general"  # notices from before kinds were recorded, when none could be inferred
 
 

@@ -1,0 +1,89 @@
+"""Who may see, schedule, answer and attend a community's live sessions.
+
+Observers see sessions; members (and SMEs) answer RSVPs and attend; facilitators and staff
+schedule, change and cancel them and see the roster. Each rule's SQL form sits beside it for the
+lists and calendar feeds that ask the same question of many sessions at once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select
+
+from workspace import errors
+from workspace.communities.models import Community, CommunityStatus
+from workspace.database import utcnow
+from workspace.policy import (
+    Action,
+    Person,
+    Standing,
+    people_who_may,
+    readable_community_ids,
+    rule,
+    standing_for,
+)
+from workspace.sessions.models import LiveSession
+
+
+@rule(error=errors.NotFound)
+def may_see_session(user: Person, session: LiveSession,
+                    standing: Standing | None = None) -> bool:
+    """Everyone who may read the community sees its sessions, cancelled ones included.
+
+    SQL form: visible_sessions().
+    """
+    return standing_for(user, session.community, standing).reads
+
+
+def visible_sessions(user: Person) -> ColumnElement[bool]:
+    """may_see_session as one WHERE clause on sessions of every community: "My sessions" and
+    the calendar feed, asked again at every fetch, so a withdrawn state's people see none."""
+    return LiveSession.community_id.in_(readable_community_ids(user))
+
+
+@rule("Only the community's facilitators and network staff schedule sessions.")
+def may_schedule(user: Person, community: Community, standing: Standing | None = None) -> bool:
+    """Facilitators and staff schedule sessions, except in an archived community."""
+    return (community.status is not CommunityStatus.ARCHIVED
+            and standing_for(user, community, standing).moderates)
+
+
+@rule("Only the community's facilitators and network staff change its sessions.")
+def may_change_session(user: Person, session: LiveSession,
+                       standing: Standing | None = None) -> bool:
+    """Facilitators and staff edit, reschedule and cancel; a cancelled session stays as it is."""
+    return standing_for(user, session.community, standing).moderates
+
+
+@rule("Only the community's facilitators and network staff see the roster.")
+def may_see_roster(user: Person, session: LiveSession,
+                   standing: Standing | None = None) -> bool:
+    return standing_for(user, session.community, standing).moderates
+
+
+@rule("Observers follow the sessions; members of the community say whether they are coming.")
+def may_attend(user: Person, session: LiveSession, standing: Standing | None = None) -> bool:
+    """Members, SMEs, facilitators and staff attend: they answer RSVPs and see the call link.
+
+    SQL form: attendee_ids().
+    """
+    return standing_for(user, session.community, standing).contributes
+
+
+def attendee_ids(community: Community) -> Select:
+    """Ids of the community's own people who may attend its sessions (staff aside)."""
+    return people_who_may(community, Action.CONTRIBUTE)
+
+
+def _why_no_rsvp(session: LiveSession) -> str:
+    if session.is_cancelled:
+        return "This session was cancelled, so it takes no answers."
+    if session.has_ended(utcnow()):
+        return "This session has ended, so it takes no answers."
+    return "Observers follow the sessions; members of the community say whether they are coming."
+
+
+@rule(_why_no_rsvp)
+def may_rsvp(user: Person, session: LiveSession, standing: Standing | None = None) -> bool:
+    """People who may attend answer until the session ends, unless it was cancelled."""
+    return (may_attend(user, session, standing) and not session.is_cancelled
+            and not session.has_ended(utcnow()))
