@@ -4,29 +4,25 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from workspace import errors
 from workspace.security import safe_next
 from workspace.text import excerpt
+from workspace.timezones import (
+    DEFAULT_TIME_ZONE,
+    TIME_ZONES,
+    describe_span,
+    strftime,
+    zone,
+    zone_phrase,
+)
 
-# Visitors (and anyone whose stored zone is unknown) see the network's home time zone.
-DEFAULT_TIME_ZONE = "America/New_York"
 LOCAL_TIME_FORMAT = "%B %-d, %Y %-I:%M %p %Z"
-
-
-@lru_cache(maxsize=64)
-def _time_zone(name: str) -> ZoneInfo:
-    # A page of posts formats dozens of times, so each zone is built once. Keyed by the zone's
-    # name only (bounded, and holding nothing about any person).
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
 def reader_time_zone() -> ZoneInfo:
@@ -34,20 +30,10 @@ def reader_time_zone() -> ZoneInfo:
     name = DEFAULT_TIME_ZONE
     if user is not None and user.is_authenticated:
         name = getattr(user, "time_zone", None) or DEFAULT_TIME_ZONE
-    return _time_zone(name)
-
-
-def _strftime(moment: date, fmt: str) -> str:
-    # "%-d" (no leading zero) is a glibc extension; expand it here so every platform agrees.
-    if "%-" not in fmt:
-        return moment.strftime(fmt)
-    unpadded = {"%-d": str(moment.day), "%-m": str(moment.month)}
-    if isinstance(moment, datetime):
-        unpadded |= {"%-I": str(moment.hour % 12 or 12), "%-H": str(moment.hour),
-                     "%-M": str(moment.minute)}
-    for code, value in unpadded.items():
-        fmt = fmt.replace(code, value.replace("%", "%%"))
-    return moment.strftime(fmt)
+    try:
+        return zone(name)
+    except errors.Invalid:
+        return zone(DEFAULT_TIME_ZONE)
 
 
 def local_time(moment: datetime | None, fmt: str = LOCAL_TIME_FORMAT) -> str:
@@ -56,7 +42,7 @@ def local_time(moment: datetime | None, fmt: str = LOCAL_TIME_FORMAT) -> str:
         return ""
     if moment.tzinfo is None:  # stored times are UTC; never guess another zone
         moment = moment.replace(tzinfo=UTC)
-    return _strftime(moment.astimezone(reader_time_zone()), fmt)
+    return strftime(moment.astimezone(reader_time_zone()), fmt)
 
 
 def machine_time(moment: date | None) -> str:
@@ -70,11 +56,28 @@ def machine_time(moment: date | None) -> str:
     return moment.isoformat()
 
 
+def session_when(starts_at: datetime, ends_at: datetime, zone_name: str,
+                 short: bool = False) -> Markup:
+    """A session's time in its own zone, then in the reader's when their clock reads otherwise."""
+    span = describe_span(starts_at, ends_at, zone_name, reader_time_zone(), short=short)
+    html = Markup('<time datetime="{}">{}</time>').format(machine_time(starts_at),
+                                                          span.session_text)
+    if span.reader_text is not None:
+        html += Markup(' <span class="workspace-reader-time">({})</span>').format(
+            span.reader_text)
+    return html
+
+
+def time_zone_phrases() -> list[tuple[str, str]]:
+    """Each listed zone with its phrase ("Eastern time"), for the page's script to offer."""
+    return [(name, zone_phrase(name)) for name, _ in TIME_ZONES]
+
+
 def date_label(day: date | None, fmt: str = "%B %Y") -> str:
     """A date as a month and year, e.g. "May 2019"."""
     if day is None:
         return ""
-    return _strftime(day, fmt)
+    return strftime(day, fmt)
 
 
 # Web addresses in plain text (emails in the outbox). Quotes and angle brackets end a link, and
@@ -111,3 +114,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(excerpt, "excerpt")
     app.add_template_filter(local_path, "local_path")
     app.add_template_filter(linkify_plain, "linkify_plain")
+    app.add_template_global(session_when, "session_when")
+    app.add_template_global(zone_phrase, "zone_phrase")
+    app.add_template_global(time_zone_phrases, "time_zone_phrases")

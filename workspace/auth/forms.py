@@ -3,8 +3,8 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from workspace.auth.service import TIME_ZONES
 from workspace.forms import Form, options
+from workspace.timezones import DEFAULT_TIME_ZONE, TIME_ZONES
 
 
 class SignInForm(Form):
@@ -16,7 +16,7 @@ class ProfileFields(Form):
     name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)])
     title = StringField("Job title", validators=[Length(max=120)])
     phone = StringField("Phone", validators=[Length(max=40)])
-    time_zone = SelectField("Time zone", choices=options(TIME_ZONES), default="America/New_York")
+    time_zone = SelectField("Time zone", choices=options(TIME_ZONES), default=DEFAULT_TIME_ZONE)
 
 
 class ProfileForm(ProfileFields):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
@@ -13,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workspace import errors, policy, realtime
+from workspace import errors, policy, realtime, timezones
 from workspace.auth.handles import check_handle, suggest_handle
 from workspace.auth.models import Invitation, User
 from workspace.communities.models import Community, CommunityRole, Membership
@@ -26,20 +25,6 @@ from workspace.organizations.models import Organization, OrganizationKind
 MIN_PASSWORD_LENGTH = 10
 # A check is made against this hash when no account matches, so timing reveals nothing.
 _UNUSED_HASH = generate_password_hash("unused-password-for-timing")
-
-TIME_ZONES: list[tuple[str, str]] = [
-    ("America/New_York", "Eastern"),
-    ("America/Chicago", "Central"),
-    ("America/Denver", "Mountain"),
-    ("America/Phoenix", "Mountain (Arizona)"),
-    ("America/Los_Angeles", "Pacific"),
-    ("America/Anchorage", "Alaska"),
-    ("Pacific/Honolulu", "Hawaii"),
-    ("America/Puerto_Rico", "Atlantic (Puerto Rico, U.S. Virgin Islands)"),
-    ("Pacific/Guam", "Chamorro (Guam, Northern Mariana Islands)"),
-    ("Pacific/Pago_Pago", "Samoa (American Samoa)"),
-    ("UTC", "Coordinated Universal Time"),
-]
 
 
 def normalize_email(address: str) -> str:
@@ -124,8 +109,7 @@ def update_profile(user: User, *, name: str, title: str, phone: str, time_zone: 
 def _apply_profile(user: User, *, name: str, title: str, phone: str, time_zone: str) -> None:
     if not (name or "").strip():
         raise errors.Invalid("Enter your name as colleagues know it.", field="name")
-    if time_zone not in available_timezones():
-        raise errors.Invalid("Choose a time zone from the list.", field="time_zone")
+    timezones.zone(time_zone)  # Invalid beside the field if it isn't a zone
     user.name = name.strip()[:120]
     user.title = (title or "").strip()[:120]
     user.phone = (phone or "").strip()[:40]
