@@ -83,24 +83,31 @@ def register_blueprints(app: Flask) -> None:
     from workspace.moderation.routes import bp as moderation_bp
     from workspace.notifications.routes import bp as notifications_bp
     from workspace.organizations.routes import bp as organizations_bp
+    from workspace.sessions.routes import bp as sessions_bp
+    from workspace.sessions.routes import mine_bp as my_sessions_bp
     from workspace.writing.routes import bp as writing_bp
 
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
                       notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
-                      writing_bp):
+                      writing_bp, sessions_bp, my_sessions_bp):
         app.register_blueprint(blueprint)
 
 
 def register_draft_kinds(app: Flask) -> None:
     """What each feature lets people keep drafts of in the shared editor (workspace.writing)."""
     from workspace.forums import drafts as forum_drafts
+    from workspace.sessions import drafts as session_drafts
 
     forum_drafts.register(app)
+    session_drafts.register(app)
 
 
 def register_community_setup(app: Flask) -> None:
-    """What each feature sets up in a community the app creates (see communities/hooks.py)."""
-    from workspace.communities.hooks import on_community_created
+    """What each feature sets up in a community the app creates, and the sections it adds to
+    the community's page (see communities/hooks.py)."""
+    from workspace.communities.hooks import on_community_created, on_community_page
     from workspace.forums.service import add_default_categories
+    from workspace.sessions.panel import community_panel as sessions_panel
 
     on_community_created(app, add_default_categories)  # the forum starts with its categories
+    on_community_page(app, sessions_panel)  # what is open now and coming next

@@ -27,6 +27,7 @@ import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -367,6 +368,41 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     },
     # --- Moderation: one flag queue and one log per community ---------------------------------
     # Default objects: Georgia's open flag on the topic's opening post (the forum's above).
+    # --- Sessions ---------------------------------------------------------------------------
+    "sessions.index": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+    },
+    "sessions.new": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST empty":             "login    404      403      403     403     invalid  invalid",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+    },
+    "sessions.show": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      404",
+    },
+    "sessions.edit": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST empty":             "login    404      403      403     403     invalid  invalid",
+    },
+    "sessions.cancel": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST empty":             "login    404      403      403     403     invalid  invalid",
+    },
+    "sessions.rsvp": {
+        "POST":                   "login    404      403      changed changed changed  changed",
+        "POST empty":             "login    404      403      redirect redirect redirect redirect",
+    },
+    "sessions.roster": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+    },
+    "my_sessions.index_mine": {
+        "GET":                    "login    ok       ok       ok      ok      ok       ok",
+    },
     "moderation.flags": {
         "GET":                    "login    404      403      403     403     ok       ok",
         "GET other_state":        "login    404      404      404     404     404      ok",
@@ -426,6 +462,7 @@ class World:
     network: factories.Network
     tokens: dict[str, str] = field(default_factory=dict)
     forum: dict[str, int] = field(default_factory=dict)
+    sessions: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -482,6 +519,7 @@ def build_world(request: pytest.FixtureRequest) -> World:
         tokens={"invitation": invitation_token(invitations["community"]),
                 "reset": reset_token(member)},
         forum=build_forum(community, member, other_member, facilitator),
+        sessions=build_sessions(community, facilitator),
     )
 
 
@@ -507,6 +545,14 @@ def build_forum(community: Community, member: User, georgian: User,
             "hidden_post": hidden.id, "flag": flag.id}
 
 
+def build_sessions(community: Community, facilitator: User) -> dict[str, int]:
+    """An upcoming session of the community, with a call link."""
+    upcoming = factories.make_session(community, facilitator, number=2,
+                                      starts_at=utcnow() + timedelta(days=7),
+                                      call_url="https://meet.example.org/p2p")
+    return {"session": upcoming.id}
+
+
 Provider = Callable[[World, str], Any]  # (world, role) -> value
 
 # How each URL argument is filled by default. A new argument name fails the test until it is
@@ -526,6 +572,7 @@ ARGUMENTS: dict[str, Provider] = {
     "topic_id": lambda w, role: w.forum["topic"],
     "post_id": lambda w, role: w.forum["post"],
     "flag_id": lambda w, role: w.forum["flag"],
+    "session_id": lambda w, role: w.sessions["session"],
 }
 # Arguments whose meaning depends on the endpoint.
 ENDPOINT_ARGUMENTS: dict[str, dict[str, Provider]] = {
@@ -605,6 +652,18 @@ DATA: dict[str, dict[str, Provider]] = {
     "forums.categories": {"name": lambda w, role: "Action plans"},
     "forums.edit_category": {"name": lambda w, role: "Introductions"},
     "forums.move_category": {"direction": lambda w, role: "down"},
+    "sessions.new": {"title": lambda w, role: "Family engagement", "number": lambda w, role: "3",
+                     "day": lambda w, role: "2031-03-11", "starts": lambda w, role: "14:00",
+                     "ends": lambda w, role: "15:30",
+                     "time_zone": lambda w, role: "America/Phoenix",
+                     "nonce": lambda w, role: f"matrix-session-{role}"},
+    "sessions.edit": {"title": lambda w, role: "Family engagement", "number": lambda w, role: "2",
+                      "day": lambda w, role: "2031-03-11", "starts": lambda w, role: "14:00",
+                      "ends": lambda w, role: "15:30",
+                      "time_zone": lambda w, role: "America/Phoenix",
+                      "reason": lambda w, role: "The state board moved its meeting"},
+    "sessions.cancel": {"reason": lambda w, role: "The presenter is ill"},
+    "sessions.rsvp": {"answer": lambda w, role: "maybe"},
     "moderation.hide_flagged": {"reason": lambda w, role: "Off topic"},
 }
 CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {

@@ -1,12 +1,15 @@
-"""What features set up when a community is created: each registers a handler in create_app."""
+"""What features add to communities: what they set up in a new one, and the sections they add
+to its page. Each feature registers in create_app, so communities import no feature."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from flask import Flask, current_app
+from markupsafe import Markup
 
 from workspace.communities.models import Community
+from workspace.policy import Person
 
 # A handler gets the new community, flushed (it has its id) but not committed: it adds its rows
 # to the creating unit of work and may flush, never commit, so a failure undoes the whole creation.
@@ -26,3 +29,25 @@ def community_created(community: Community) -> None:
     """Let every registered feature set up the new community, in registration order."""
     for handler in current_app.extensions.get(_EXTENSION, []):
         handler(community)
+
+
+# --- Sections features add to a community's page ---------------------------------------------
+# A panel gets the viewer and the community and gives the HTML of its section of the page (its
+# own template, rendered), or None when it has nothing to show this viewer. The policy is the
+# panel's to ask: the community page itself knows no feature.
+CommunityPanel = Callable[[Person, Community], Markup | None]
+
+_PANELS = "workspace.community_panels"
+
+
+def on_community_page(app: Flask, panel: CommunityPanel) -> None:
+    """Have this app's community pages show the panel (once, however often asked)."""
+    panels: list[CommunityPanel] = app.extensions.setdefault(_PANELS, [])
+    if panel not in panels:
+        panels.append(panel)
+
+
+def community_panels(viewer: Person, community: Community) -> list[Markup]:
+    """Every registered feature's section for this viewer, in registration order."""
+    shown = (panel(viewer, community) for panel in current_app.extensions.get(_PANELS, []))
+    return [html for html in shown if html is not None]

@@ -17,6 +17,7 @@ from workspace.communities.forms import (
     DecisionForm,
     InterestForm,
 )
+from workspace.communities.hooks import community_panels
 from workspace.communities.models import (
     CommunityKind,
     CommunityRole,
@@ -79,6 +80,7 @@ def show(slug: str) -> ResponseReturnValue:
     community = policy.community_for(current_user, slug)
     return render_template("communities/show.html", community=community,
                            overview=service.overview(current_user, community),
+                           panels=community_panels(current_user, community),
                            role=policy.role_in(current_user, community),
                            can=lambda action: policy.can(current_user, action, community),
                            Action=Action, interest_form=InterestForm())

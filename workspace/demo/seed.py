@@ -26,6 +26,7 @@ import yaml
 from flask import current_app, has_request_context
 from sqlalchemy import select
 
+from workspace import timezones
 from workspace.announcements.models import Announcement
 from workspace.announcements.service import save_announcement
 from workspace.auth import service as accounts
@@ -48,6 +49,8 @@ from workspace.forums import service as forums
 from workspace.forums.models import ForumCategory, Post, ReactionKind, Topic
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.organizations.service import save_organization
+from workspace.sessions import service as sessions
+from workspace.sessions.models import LiveSession
 
 DEMO_FOLDER = Path(__file__).parent
 
@@ -59,6 +62,7 @@ class SeedReport:
     people: int = 0
     announcements: int = 0
     forum_topics: int = 0
+    sessions: int = 0
     accounts: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -79,6 +83,7 @@ def seed_demo(password: str, *, today: date | None = None) -> SeedReport:
         _seed_announcements(staff, catalogue.get("announcements", []), when, report)
         _seed_people(staff, people, organizations, password, report)
         _seed_forum(load_yaml("forum.yaml"), when, report)
+        _seed_sessions(load_yaml("sessions.yaml")["series"], when, report)
     return report
 
 
@@ -301,6 +306,59 @@ def _seed_topic(category: ForumCategory, entry: dict[str, Any], when: Calendar) 
         forums.mark_answer(author, posts[entry["answer"]])
     if entry.get("pinned"):  # pinned by its author, a facilitator
         forum_moderation.pin_topic(author, topic, pinned=True)
+
+
+def _seed_sessions(data: list[dict[str, Any]], when: Calendar, report: SeedReport) -> None:
+    """Each series' sessions, scheduled by its facilitator (or staff) through the service."""
+    for series in data:
+        community = db.session.scalar(select(Community).where(
+            Community.slug == series["community"]))
+        if community is None:
+            continue
+        existing = set(db.session.scalars(select(LiveSession.title).where(
+            LiveSession.community_id == community.id)))
+        author = _person(series["scheduled_by"])
+        for entry in series["sessions"]:
+            if entry["title"] in existing:
+                continue
+            session = sessions.schedule(author, community, _session_plan(entry, series, when),
+                                        repeat=_repeat_plan(entry.get("repeat")),
+                                        written_at=min(utcnow(), when.moment("6 weeks ago")
+                                                       or utcnow()))
+            report.sessions += len(session.repeat.sessions) if session.repeat else 1
+            for email, choice in (entry.get("rsvps") or {}).items():
+                sessions.answer(_person(email), session, choice)
+
+
+def _session_plan(entry: dict[str, Any], series: dict[str, Any],
+                  when: Calendar) -> sessions.Plan:
+    zone_name = series["time_zone"]
+    if entry.get("open_now"):  # begun 20 minutes ago, 90 minutes long, in the series' zone
+        start = (utcnow() - timedelta(minutes=20)).astimezone(timezones.zone(zone_name))
+        start -= timedelta(minutes=start.minute % 5)  # a time people would pick
+        day, starts, ends = start.date(), start.time(), (start + timedelta(minutes=90)).time()
+    else:
+        day = when.day(entry["day"]) or when.today
+        if "on" in entry:  # "in 14 days" on a Tuesday: the first Tuesday from then
+            weekday = _WEEKDAYS.index(entry["on"].lower())
+            day += timedelta(days=(weekday - day.weekday()) % 7)
+        starts, ends = time.fromisoformat(entry["starts"]), time.fromisoformat(entry["ends"])
+    return sessions.Plan(
+        title=entry["title"], number=entry.get("number"), day=day,
+        starts=starts.replace(second=0, microsecond=0), ends=ends.replace(second=0,
+                                                                          microsecond=0),
+        time_zone=zone_name, agenda=entry.get("agenda", ""), prework=entry.get("prework", ""),
+        objectives="\n".join(entry.get("objectives") or []),
+        call_url=entry.get("call_url", ""))
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _repeat_plan(data: dict[str, Any] | None) -> sessions.RepeatPlan | None:
+    if not data:
+        return None
+    return sessions.RepeatPlan(frequency=data["frequency"], count=data.get("count"))
 
 
 def _person(email: str) -> User:

@@ -59,8 +59,9 @@ def _rows(user: policy.Person, sessions: list[LiveSession]) -> list[SessionRow]:
         .group_by(Rsvp.session_id, Rsvp.answer))}
     mine: dict[int, RsvpAnswer] = {}
     if user.is_authenticated:
-        mine = dict(db.session.execute(select(Rsvp.session_id, Rsvp.answer).where(
-            Rsvp.session_id.in_(ids), Rsvp.user_id == user.id)).tuples())
+        mine = {session_id: answer for session_id, answer in db.session.execute(
+            select(Rsvp.session_id, Rsvp.answer).where(Rsvp.session_id.in_(ids),
+                                                       Rsvp.user_id == user.id))}
     for row in rows:
         row.going = counts.get((row.session.id, RsvpAnswer.GOING), 0)
         row.maybe = counts.get((row.session.id, RsvpAnswer.MAYBE), 0)
@@ -116,9 +117,9 @@ def answer_of(user: policy.Person, session: LiveSession) -> RsvpAnswer | None:
 
 
 def answer_counts(session: LiveSession) -> Counter[RsvpAnswer]:
-    return Counter(dict(db.session.execute(
+    return Counter({answer: count for answer, count in db.session.execute(
         select(Rsvp.answer, func.count()).where(Rsvp.session_id == session.id)
-        .group_by(Rsvp.answer)).tuples()))
+        .group_by(Rsvp.answer))})
 
 
 # --- The roster: who is coming, by state, beside who came ------------------------------------
@@ -199,3 +200,31 @@ def roster(session: LiveSession, *, now: datetime) -> Roster:
     unanswered = sum(1 for group in ordered for entry in group.entries
                      if entry.answer is None and not entry.no_longer_eligible)
     return Roster(groups=ordered, totals=totals, attended=attended, unanswered=unanswered)
+
+
+@dataclass
+class AttendanceRecord:
+    """Who came, by state: the record a session page shows once the room has been used."""
+
+    by_state: list[tuple[str, list[User]]]
+
+    @property
+    def people(self) -> int:
+        return sum(len(people) for _, people in self.by_state)
+
+    @property
+    def states(self) -> int:
+        return len(self.by_state)
+
+
+def attendance_record(session: LiveSession) -> AttendanceRecord:
+    """Everyone the room recorded, in one query."""
+    people = db.session.scalars(
+        select(User).where(User.id.in_(select(Attendance.user_id).where(
+            Attendance.session_id == session.id)))
+        .options(joinedload(User.organization), raiseload("*")))
+    grouped: dict[str, list[User]] = defaultdict(list)
+    for person in people:
+        grouped[person.organization.state_name or person.organization.name].append(person)
+    return AttendanceRecord(sorted((state, sorted(people, key=lambda p: p.name.lower()))
+                                   for state, people in grouped.items()))
