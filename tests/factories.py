@@ -22,6 +22,7 @@ from workspace.communities.models import (
     Membership,
     OrganizationRole,
 )
+from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.sessions.models import LiveSession, Rsvp, RsvpAnswer, new_uid
@@ -82,11 +83,14 @@ def make_community(network: Network, *, participants: list[str], slug: str,
 
 def make_user(organization: Organization, email: str, *, name: str | None = None,
               handle: str | None = None, is_network_staff: bool = False,
-              password_hash: str | None = PASSWORD_HASH) -> User:
+              password_hash: str | None = PASSWORD_HASH,
+              time_zone_confirmed: bool = True) -> User:
+    """A person; their time zone (Eastern) is confirmed, so no page asks them about it."""
     name = name or email.split("@")[0].replace(".", " ").title()
     user = User(email=email, name=name, handle=handle or suggest_handle(name, email),
                 organization=organization, is_network_staff=is_network_staff,
-                password_hash=password_hash)
+                password_hash=password_hash,
+                time_zone_confirmed_at=utcnow() if time_zone_confirmed else None)
     db.session.add(user)
     db.session.commit()
     return user

@@ -65,6 +65,57 @@
     link.removeAttribute("data-read-url");
   });
 
+  // The time-zone prompt (templates/_partials/time_zone_prompt.html) offers the zone this device
+  // reports when it differs from the saved one, named as the listed zone keeping the same clock
+  // all year (as the server will map it). Without a match nothing is offered: the server would
+  // refuse it, and "Choose another" is there.
+  function zoneClock(zone, year) {
+    // Offset and abbreviation in mid-January and mid-July, as workspace/timezones.py compares.
+    return [0, 6].map(function (month) {
+      var moment = new Date(Date.UTC(year, month, 15, 12));
+      return ["longOffset", "short"].map(function (style) {
+        var parts = new Intl.DateTimeFormat("en-US", {timeZone: zone, timeZoneName: style})
+          .formatToParts(moment);
+        var name = parts.filter(function (part) { return part.type === "timeZoneName"; })[0];
+        return name ? name.value : "";
+      }).join(" ");
+    }).join(" / ");
+  }
+
+  function listedZoneFor(detected, listed) {
+    var exact = listed.filter(function (entry) { return entry[0] === detected; })[0];
+    if (exact) { return exact; }
+    var year = new Date().getFullYear();
+    var clock = zoneClock(detected, year);  // throws where the browser can't tell
+    return listed.filter(function (entry) { return zoneClock(entry[0], year) === clock; })[0] ||
+      null;
+  }
+
+  var zonePrompt = document.querySelector("[data-time-zone-prompt]");
+  var deviceButton = zonePrompt && zonePrompt.querySelector("[data-detected-time-zone]");
+  if (deviceButton && window.Intl) {
+    var saved = zonePrompt.dataset.timeZone;
+    var detected = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (detected && detected !== saved) {
+      var match, label;
+      try {
+        match = listedZoneFor(detected, JSON.parse(zonePrompt.dataset.timeZones));
+      } catch (error) {
+        match = undefined;  // an older browser: offer the device's zone by its own name
+      }
+      if (match === undefined) {
+        label = "Use my device's time zone (" + detected + ")";
+      } else if (match !== null && match[0] !== saved) {
+        label = "Use " + match[1];
+      }
+      if (label) {
+        deviceButton.textContent = label;
+        deviceButton.value = detected;
+        deviceButton.hidden = false;
+      }
+    }
+  }
+
   // Live notifications for signed-in people.
   if (document.body.dataset.userId && window.io) {
     var socket = window.io("/live", { transports: ["websocket", "polling"] });

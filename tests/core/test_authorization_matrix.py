@@ -99,6 +99,11 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         "POST":                   "login    redirect redirect redirect redirect redirect redirect",
         "POST blank_name":        "login    invalid  invalid  invalid invalid invalid  invalid",
     },
+    "auth.confirm_time_zone": {
+        # No zone (or an unknown one) is refused with a flash message and a way back.
+        "POST":                   "login    redirect redirect redirect redirect redirect redirect",
+        "POST valid":             "login    changed  changed  changed changed changed  changed",
+    },
     "auth.change_password": {
         "GET":                    "login    ok       ok       ok      ok      ok       ok",
         "POST":                   "login    invalid  invalid  invalid invalid invalid  invalid",
@@ -669,6 +674,7 @@ DATA: dict[str, dict[str, Provider]] = {
 CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {
     ("auth.sign_in", "valid"): {"email": lambda w, role: "az.member@example.org",
                                 "password": lambda w, role: factories.PASSWORD},
+    ("auth.confirm_time_zone", "valid"): {"time_zone": lambda w, role: "America/Phoenix"},
     ("communities.edit", "valid"): {
         "title": lambda w, role: "School Improvement P2P", "slug": _slug("community"),
         "kind": lambda w, role: "p2p", "status": lambda w, role: "in_progress",

@@ -229,3 +229,10 @@ def test_the_catalogue_is_what_staff_would_have_typed(demo):
     data = db.session.scalar(select(Community).where(Community.slug == "data-systems-cop"))
     assert data.capacity == 12
     assert len(forum_pages.categories_of(data)) == 4  # every community's forum starts set up
+
+
+def test_the_demo_people_have_not_confirmed_their_time_zones(demo):
+    # Whoever tries the demo as one of them is asked about their zone, once.
+    assert db.session.scalar(select(func.count()).select_from(User).where(
+        User.time_zone_confirmed_at.is_not(None))) == 0
+    assert db.session.scalar(select(func.count()).select_from(User)) > 5

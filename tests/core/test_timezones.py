@@ -36,7 +36,7 @@ def span(zone_name: str, start: tuple[int, ...], hours: float, reader: str,
                          ZoneInfo(reader), **options)
 
 
-# --- Each zone, read from the East Coast (and the reverse) ------------------------------------
+# --- Each zone, read from the East Coast ----------------------------------------------------
 
 @pytest.mark.parametrize(("zone_name", "start", "hours", "session_text", "reader_text"), [
     ("America/New_York", (2026, 3, 10, 14), 1,

@@ -28,6 +28,8 @@ class User(UserMixin, Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    # When the person chose or confirmed their zone; until then every page asks them once.
+    time_zone_confirmed_at: Mapped[datetime | None]
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_network_staff: Mapped[bool] = mapped_column(default=False)
     is_deactivated: Mapped[bool] = mapped_column(default=False)

@@ -13,7 +13,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
-from workspace import errors, policy
+from workspace import errors, policy, timezones
 from workspace.auth import service
 from workspace.auth.forms import (
     AcceptInvitationForm,
@@ -182,6 +182,20 @@ def profile() -> ResponseReturnValue:
             return redirect(url_for(".profile"))
     return (render_template("auth/profile.html", form=form, handle_rule=HANDLE_RULE),
             422 if form.errors else 200)
+
+
+@bp.route("/profile/time-zone", methods=["POST"])
+@login_required
+def confirm_time_zone() -> ResponseReturnValue:
+    # The prompt on every page until the person confirms: it posts the zone they have or the one
+    # their device reports. No field to show an error beside, so errors are flashed.
+    try:
+        chosen = service.confirm_time_zone(current_user, request.form.get("time_zone", ""))
+    except errors.Invalid as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Times now show in {timezones.zone_phrase(chosen)}.", "success")
+    return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -106,14 +106,43 @@ def update_profile(user: User, *, name: str, title: str, phone: str, time_zone: 
     db.session.commit()
 
 
-def _apply_profile(user: User, *, name: str, title: str, phone: str, time_zone: str) -> None:
+def _apply_profile(user: User, *, name: str, title: str, phone: str, time_zone: str,
+                   zone_chosen: bool = True) -> None:
     if not (name or "").strip():
         raise errors.Invalid("Enter your name as colleagues know it.", field="name")
     timezones.zone(time_zone)  # Invalid beside the field if it isn't a zone
     user.name = name.strip()[:120]
     user.title = (title or "").strip()[:120]
     user.phone = (phone or "").strip()[:40]
+    if zone_chosen:
+        _settle_time_zone(user, time_zone)
+    else:
+        user.time_zone = time_zone
+
+
+def _settle_time_zone(user: User, time_zone: str) -> None:
+    # Stamped when first confirmed or changed: saving the same zone again changes nothing.
+    if user.time_zone_confirmed_at is None or user.time_zone != time_zone:
+        user.time_zone_confirmed_at = utcnow()
     user.time_zone = time_zone
+
+
+def confirm_time_zone(user: User, time_zone: str) -> str:
+    """Save the zone the person says they are in (a listed one keeping its clock); its name."""
+    listed = timezones.listed_zone_for(time_zone or "")
+    if listed is None:
+        shown = (time_zone or "").strip()[:64]
+        try:
+            timezones.zone(time_zone)
+        except errors.Invalid:
+            raise errors.Invalid(f"“{shown}” isn't a time zone we know. Choose yours in your "
+                                 "profile.", field="time_zone") from None
+        raise errors.Invalid(f"None of the workspace's time zones keeps the same clock as "
+                             f"{shown}. Choose the nearest one in your profile.",
+                             field="time_zone")
+    _settle_time_zone(user, listed)
+    db.session.commit()
+    return listed
 
 
 # --- Signed links ---------------------------------------------------------------------------
@@ -213,15 +242,19 @@ def invitation_from_token(token: str) -> Invitation:
 
 
 def accept_invitation(token: str, *, name: str, title: str, phone: str, time_zone: str,
-                      password: str, confirm: str) -> User:
-    """Create the invited person's account (and membership) from a valid link."""
+                      password: str, confirm: str, zone_chosen: bool = True) -> User:
+    """Create the invited person's account (and membership) from a valid link.
+
+    `zone_chosen=False` (the demo's people) leaves the time zone for them to confirm.
+    """
     invitation = invitation_from_token(token)
     if user_by_email(invitation.email) is not None:
         raise errors.Conflict("An account with this email address already exists. Sign in.")
     check_new_password(password, confirm, email=invitation.email)
     user = User(email=invitation.email, organization=invitation.organization,
                 password_hash=generate_password_hash(password), name="")
-    _apply_profile(user, name=name, title=title, phone=phone, time_zone=time_zone)
+    _apply_profile(user, name=name, title=title, phone=phone, time_zone=time_zone,
+                   zone_chosen=zone_chosen)
     user.handle = suggest_handle(user.name, user.email)  # theirs to change in their profile
     db.session.add(user)
     invitation.accepted_at = utcnow()
@@ -304,7 +337,7 @@ def reset_password(token: str, *, password: str, confirm: str) -> User:
 
 def create_first_staff(*, email: str, name: str, title: str, time_zone: str, password: str,
                        organization_name: str, organization_short_name: str,
-                       partner_type: str = "network") -> User:
+                       partner_type: str = "network", zone_chosen: bool = True) -> User:
     """Open an empty workspace: the network's own organization and its first staff account.
 
     Every other account is invited by someone, and every organization is added by staff, so the
@@ -325,7 +358,8 @@ def create_first_staff(*, email: str, name: str, title: str, time_zone: str, pas
         db.session.add(organization)
     user = User(email=address, organization=organization, is_network_staff=True,
                 password_hash=generate_password_hash(password), name="")
-    _apply_profile(user, name=name, title=title, phone="", time_zone=time_zone)
+    _apply_profile(user, name=name, title=title, phone="", time_zone=time_zone,
+                   zone_chosen=zone_chosen)
     user.handle = suggest_handle(user.name, user.email)
     db.session.add(user)
     db.session.commit()
@@ -357,7 +391,9 @@ def update_person(actor: User, user: User, *, name: str, title: str, phone: str,
     policy.require_staff(actor)
     if user.id == actor.id and not is_network_staff:
         raise errors.Invalid("You can't remove your own staff role.", field="is_network_staff")
-    _apply_profile(user, name=name, title=title, phone=phone, time_zone=time_zone)
+    # Staff choosing another zone for someone settles it; saving other details doesn't.
+    _apply_profile(user, name=name, title=title, phone=phone, time_zone=time_zone,
+                   zone_chosen=time_zone != user.time_zone)
     if user.organization_id != organization.id or (user.is_network_staff
                                                    and not is_network_staff):
         # They may lose communities: their pages reconnect and rejoin only what they still may.

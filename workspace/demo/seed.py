@@ -147,11 +147,12 @@ def _first_staff(people: list[dict[str, Any]], organizations: dict[str, Any], pa
         return existing
     home = next(partner for partner in organizations.get("partners", [])
                 if entry["organization"] in (partner["name"], partner["short_name"]))
+    # The demo's people haven't confirmed their zones: whoever signs in as one is asked, once.
     staff = accounts.create_first_staff(
         email=entry["email"], name=entry["name"], title=entry.get("title", ""),
         time_zone=entry.get("time_zone", "America/New_York"), password=password,
         organization_name=home["name"], organization_short_name=home["short_name"],
-        partner_type=home.get("kind") or "network")
+        partner_type=home.get("kind") or "network", zone_chosen=False)
     report.people += 1
     report.organizations += 1
     return staff
@@ -246,7 +247,7 @@ def _seed_people(staff: User, data: list[dict[str, Any]], organizations: dict[st
                 accounts.invitation_token(invitation), name=entry["name"],
                 title=entry.get("title", ""), phone="",
                 time_zone=entry.get("time_zone", "America/New_York"),
-                password=password, confirm=password)
+                password=password, confirm=password, zone_chosen=False)  # as for the staff
             report.people += 1
         if entry.get("network_staff") and not user.is_network_staff:
             accounts.update_person(staff, user, name=user.name, title=user.title,
