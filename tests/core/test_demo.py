@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -24,6 +25,7 @@ from workspace.mail.models import OutboxMessage
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.policy import Action
+from workspace.sessions.models import LiveSession, Rsvp, RsvpAnswer
 
 LOADED_ON: dict[str, date] = {}
 
@@ -194,7 +196,7 @@ def test_seeding_twice_adds_nothing(demo):
     before = row_counts()
     again = seed_demo("workspace-demo")
     assert (again.organizations, again.communities, again.people, again.announcements,
-            again.forum_topics) == (0, 0, 0, 0, 0)
+            again.forum_topics, again.sessions) == (0, 0, 0, 0, 0, 0)
     assert row_counts() == before  # no table at all: notifications, email, reactions, ...
 
 
@@ -236,3 +238,41 @@ def test_the_demo_people_have_not_confirmed_their_time_zones(demo):
     assert db.session.scalar(select(func.count()).select_from(User).where(
         User.time_zone_confirmed_at.is_not(None))) == 0
     assert db.session.scalar(select(func.count()).select_from(User)) > 5
+
+
+def sessions_of(slug: str) -> list[LiveSession]:
+    return list(db.session.scalars(select(LiveSession).where(
+        LiveSession.community_id == community(slug).id).order_by(LiveSession.starts_at)))
+
+
+def test_the_first_sdi_series_has_its_five_sessions_on_their_dates(demo):
+    history = community("school-and-district-improvement-p2p-2019")
+    held = sessions_of(history.slug)
+    assert [s.number for s in held] == [1, 2, 3, 4, 5]
+    assert [s.title for s in held] == history.session_topics
+    assert held[0].starts_at.date() == date(2019, 5, 21)
+    assert held[-1].starts_at.date() == date(2020, 2, 11)
+    assert all(history.starts_on <= s.starts_at.date() <= history.ends_on for s in held)
+    assert all(s.agenda_html and s.objectives and s.time_zone == "America/New_York"
+               for s in held)
+    assert all(s.created_at < s.starts_at for s in held)  # scheduled ahead, not on load day
+
+
+def test_the_running_series_has_one_session_open_now_and_more_to_come(demo):
+    now = utcnow()
+    running = sessions_of("school-and-district-improvement-p2p")
+    open_now = [s for s in running if s.is_open(now)]
+    assert len(open_now) == 1 and open_now[0].call_url
+    assert any(s.has_ended(now) for s in running)
+    upcoming = [s for s in running if s.starts_at > now]
+    assert len(upcoming) >= 5
+    assert all(s.starts_at.astimezone(ZoneInfo(s.time_zone)).weekday() < 5
+               for s in running if s not in open_now)  # weekdays, whatever day it loads
+    repeat = next(s.repeat for s in running if s.repeat_id is not None)
+    assert len(repeat.sessions) == 6 and repeat.time_zone == "America/Phoenix"
+    answers = db.session.scalars(select(Rsvp).where(Rsvp.session_id == open_now[0].id)).all()
+    assert {a.answer for a in answers} == {RsvpAnswer.GOING} and len(answers) == 3
+    assert all(s.created_at <= now for s in running)
+    # A newcomer who may attend sees it in My sessions: the policy lets them.
+    member = people("az.member@example.org")
+    assert policy.can(member, Action.CONTRIBUTE, open_now[0].community)

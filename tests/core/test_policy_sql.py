@@ -9,6 +9,7 @@ A list, count, search, feed or digest built on the SQL forms shows exactly what 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from flask_login import AnonymousUserMixin
@@ -20,12 +21,15 @@ from workspace import policy
 from workspace.auth.models import User
 from workspace.communities import service as communities
 from workspace.communities.models import Community, CommunityStatus
+from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.forums import moderation, service
 from workspace.forums.models import Post, Topic
 from workspace.organizations.models import OrganizationKind
 from workspace.policy import Action
 from workspace.policy import forums as forum_policy
+from workspace.policy import sessions as session_policy
+from workspace.sessions.models import LiveSession
 
 ROLE_ACTIONS = [Action.VIEW, Action.READ, Action.CONTRIBUTE, Action.PUBLISH, Action.MODERATE,
                 Action.MANAGE]
@@ -225,3 +229,21 @@ def test_which_communities_are_open_to_a_state(everyone):
         wrong)
     assert open_somewhere, "the world has no community open to any state: the test proves nothing"
     assert not ids(select(Community.id).where(policy.open_to_state_clause("ZZ")))
+
+
+def test_which_sessions_a_person_may_see(everyone):
+    """"My sessions" and the calendar feed list what the session pages open, and no more."""
+    facilitator = everyone.people["facilitator"]
+    for name, community in everyone.communities.items():
+        factories.make_session(community, facilitator, title=name,
+                               starts_at=utcnow() + timedelta(days=3))
+    policy.forget_standings()
+    sessions = list(db.session.scalars(select(LiveSession)))
+    expected, found = {}, {}
+    for name, person in everyone.people.items():
+        expected[name] = {s.id for s in sessions if session_policy.may_see_session(person, s)}
+        found[name] = ids(select(LiveSession.id).where(session_policy.visible_sessions(person)))
+    wrong = disagreements(expected, found)
+    assert not wrong, "may_see_session and visible_sessions disagree:\n" + "\n".join(wrong)
+    assert expected["georgian (withdrew from private)"] < expected["staff"]
+    assert not expected["anonymous"] and not expected["deactivated"]

@@ -322,10 +322,13 @@ def _seed_sessions(data: list[dict[str, Any]], when: Calendar, report: SeedRepor
         for entry in series["sessions"]:
             if entry["title"] in existing:
                 continue
-            session = sessions.schedule(author, community, _session_plan(entry, series, when),
+            plan = _session_plan(entry, series, when)
+            # Scheduled a month ahead, as facilitators do (and never later than now).
+            first_start = timezones.to_utc(plan.day, plan.starts, plan.time_zone, field="starts")
+            session = sessions.schedule(author, community, plan,
                                         repeat=_repeat_plan(entry.get("repeat")),
-                                        written_at=min(utcnow(), when.moment("6 weeks ago")
-                                                       or utcnow()))
+                                        written_at=min(utcnow() - timedelta(hours=1),
+                                                       first_start - timedelta(days=30)))
             report.sessions += len(session.repeat.sessions) if session.repeat else 1
             for email, choice in (entry.get("rsvps") or {}).items():
                 sessions.answer(_person(email), session, choice)
@@ -340,8 +343,8 @@ def _session_plan(entry: dict[str, Any], series: dict[str, Any],
         day, starts, ends = start.date(), start.time(), (start + timedelta(minutes=90)).time()
     else:
         day = when.day(entry["day"]) or when.today
-        if "on" in entry:  # "in 14 days" on a Tuesday: the first Tuesday from then
-            weekday = _WEEKDAYS.index(entry["on"].lower())
+        if "weekday" in entry:  # "in 14 days" on a Tuesday: the first Tuesday from then
+            weekday = _WEEKDAYS.index(entry["weekday"].lower())
             day += timedelta(days=(weekday - day.weekday()) % 7)
         starts, ends = time.fromisoformat(entry["starts"]), time.fromisoformat(entry["ends"])
     return sessions.Plan(
