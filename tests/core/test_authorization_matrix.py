@@ -450,6 +450,7 @@ EVENT_EXPECTATIONS: dict[str, str] = {
     "/live connect":              "refused  connected connected connected connected connected connected",  # noqa: E501
     "/live watch_topic":          "refused  error    ok       ok      ok      ok       ok",
     "/live watch_forum":          "refused  error    ok       ok      ok      ok       ok",
+    "/live watch_session":        "refused  error    ok       ok      ok      ok       ok",
 }
 
 
@@ -912,4 +913,5 @@ def test_who_may_use_each_live_event(event, app, world, client_as):
 EVENT_PAYLOADS: dict[str, Provider] = {
     "/live watch_topic": lambda w, role: {"topic_id": w.forum["topic"]},
     "/live watch_forum": lambda w, role: {"community_id": w.communities["community"].id},
+    "/live watch_session": lambda w, role: {"session_id": w.sessions["session"]},
 }

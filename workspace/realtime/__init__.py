@@ -26,6 +26,7 @@ from workspace.realtime.rooms import (
     community_scoped,
     forum_room,
     is_in_community,
+    session_page_room,
     topic_room,
     user_room,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "is_in_community",
     "on",
     "publish",
+    "session_page_room",
     "topic_room",
     "user_room",
 ]

@@ -36,3 +36,8 @@ def forum_room(community_id: int) -> str:
 def topic_room(community_id: int, topic_id: int) -> str:
     """People reading one topic: told when a post is added or changes."""
     return community_scoped(community_id, "topic", topic_id)
+
+
+def session_page_room(community_id: int, session_id: int) -> str:
+    """People looking at one session's page: told when it is moved, cancelled or answered."""
+    return community_scoped(community_id, "session", session_id, "page")

@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from workspace import errors, policy, timezones, writing
+from workspace import errors, policy, realtime, timezones, writing
 from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.database import utcnow
@@ -359,8 +359,16 @@ def change(actor: User, session: LiveSession, plan: Plan, *, reason: str = "") -
                     f"{session.label} in {community.title} moved: {reason}",
                     session_link(session), actor=actor, community=community,
                     subject=Subject(SUBJECT, session.id))
+    _tell_page(session, "This session was rescheduled." if moved else
+               "The facilitators updated this session.")
     db.session.commit()
     return session
+
+
+def _tell_page(session: LiveSession, message: str) -> None:
+    """Whoever has the session's page open learns it changed (after the commit)."""
+    realtime.publish("session_changed", {"session_id": session.id, "message": message},
+                     to=realtime.session_page_room(session.community_id, session.id))
 
 
 def cancel(actor: User, session: LiveSession, *, reason: str,
@@ -396,8 +404,18 @@ def cancel(actor: User, session: LiveSession, *, reason: str,
                     f"{each.label} in {community.title} is cancelled: {reason}",
                     session_link(each), actor=actor, community=community,
                     subject=Subject(SUBJECT, each.id))
+        _tell_page(each, f"This session was cancelled: {reason}")
     db.session.commit()
     return cancelled
+
+
+def _announce_answers(session: LiveSession) -> None:
+    counts = {answer: count for answer, count in db.session.execute(
+        select(Rsvp.answer, func.count()).where(Rsvp.session_id == session.id)
+        .group_by(Rsvp.answer))}
+    realtime.publish("answers_changed", {
+        "session_id": session.id, **{answer.value: counts.get(answer, 0) for answer in RsvpAnswer}},
+        to=realtime.session_page_room(session.community_id, session.id))
 
 
 def answer(person: User, session: LiveSession, choice: str) -> Rsvp:
@@ -417,6 +435,8 @@ def answer(person: User, session: LiveSession, choice: str) -> Rsvp:
             rsvp.answer = value
             rsvp.answered_at = utcnow()
         try:
+            db.session.flush()  # a second tab's row, if any, refuses ours here
+            _announce_answers(session)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
