@@ -19,13 +19,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from werkzeug.exceptions import HTTPException
 
 from tests.browser.support import (
     DATA_SYSTEMS,
     ROLES,
     SDI,
+    KeyboardDriver,
     PointerDriver,
     audit_mobile_menu,
     audit_open_states,
@@ -158,6 +159,37 @@ def test_each_state_of_a_page_passes_axe_and_reflows(open_page: Callable[..., Pa
             if scroll_width > NARROW:
                 problems.append(f"{path} scrolls sideways at {NARROW}px ({scroll_width}px)")
             page.set_viewport_size({"width": 1280, "height": 900})
+    assert not problems, "\n".join(problems)
+
+
+def test_the_calendar_address_shown_once_passes_axe_and_copies_by_keyboard(
+        open_page: Callable[..., Page], live_server):
+    """The feed page as it is only once, after "Create my calendar address" (a POST the crawl
+    never sends), then with an address in use; operated from the keyboard."""
+    page = open_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    driver = KeyboardDriver(page, audit=True)
+    driver.sign_in(ROLES["tx.member"])
+    driver.goto("/calendar")
+    driver.navigate_by(page.get_by_role("button", name="Create my calendar address"))
+    problems = audit_open_states(page, header=False)
+    page.set_viewport_size({"width": NARROW, "height": 800})
+    scroll_width, _ = page_widths(page)
+    if scroll_width > NARROW:
+        problems.append(f"/calendar (address shown) scrolls sideways at {NARROW}px")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    address = page.get_by_label("Calendar address", exact=True)
+    expect(address).to_have_attribute("readonly", "")
+    driver.operate(page.locator("button[data-copy='feed-address']"))
+    expect(page.locator("[data-copy-status='feed-address']")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == address.input_value()
+    assert "/calendar/" in address.input_value()
+
+    driver.goto("/calendar")  # an address in use: when it was made, replace, turn off
+    expect(page.get_by_role("button", name="Replace address")).to_be_visible()
+    assert page.get_by_label("Calendar address", exact=True).count() == 0
+    problems += driver.violations
     assert not problems, "\n".join(problems)
 
 
@@ -357,7 +389,7 @@ _CLIPPED_TEXT = """() => Array.from(document.querySelectorAll('body *')).filter(
 
 SPACED_PAGES = {
     "az.member": ["/", "/communities/", f"/communities/{SDI}", f"/communities/{SDI}/members",
-                  f"/communities/{SDI}/forums/", "/account"],
+                  f"/communities/{SDI}/forums/", "/account", "/calendar"],
     "staff": ["/invitations/new", "/organizations/", "/admin/outbox/"],
 }
 

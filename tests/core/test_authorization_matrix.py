@@ -430,6 +430,27 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         "GET other_state":        "login    404      404      404     404     404      ok",
         "GET private":            "login    404      404      403     404     ok       ok",
     },
+    # --- Calendars ----------------------------------------------------------------------------
+    # Default objects: a session in the community; Arizona's member's calendar feed (a calendar
+    # program fetches it without signing in) and Georgia's member's replaced one.
+    "calendar.session_file": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        # The session belongs to another community than the address says.
+        "GET other_state":        "login    404      404      404     404     404      404",
+    },
+    "calendar.your_feed": {
+        "GET":                    "login    ok       ok       ok      ok      ok       ok",
+        "POST":                   "login    changed  changed  changed changed changed  changed",
+    },
+    "calendar.turn_off": {
+        # Only the member has an address to turn off; the others are told they had none.
+        "POST":                   "login    redirect redirect changed redirect redirect redirect",
+    },
+    "calendar.feed": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "GET forged":             "404      404      404      404     404     404      404",
+        "GET replaced_feed":      "404      404      404      404     404     404      404",
+    },
     # The editor's JSON, shared by every feature that lets people write.
     "writing.preview": {
         "POST":                   "login    404      403      ok      ok      ok       ok",
@@ -523,10 +544,22 @@ def build_world(request: pytest.FixtureRequest) -> World:
         interest=interest, invitations=invitations, announcements=announcements,
         colleague=colleague, network=network,
         tokens={"invitation": invitation_token(invitations["community"]),
-                "reset": reset_token(member)},
+                "reset": reset_token(member), **build_calendar_feeds(member, other_member)},
         forum=build_forum(community, member, other_member, facilitator),
         sessions=build_sessions(community, facilitator),
     )
+
+
+def build_calendar_feeds(member: User, georgian: User) -> dict[str, str]:
+    """Arizona's member's working feed, and Georgia's member's feed since replaced."""
+    from workspace.sessions import feeds  # noqa: PLC0415
+
+    replaced = feeds.new_feed(georgian)
+    feeds.new_feed(georgian)
+    token = feeds.new_feed(member)
+    # Fetched a moment ago: the next fetches within the hour write nothing, as a GET should.
+    feeds.feed_owner(token)
+    return {"calendar": token, "replaced_calendar": replaced}
 
 
 def build_forum(community: Community, member: User, georgian: User,
@@ -584,6 +617,7 @@ ARGUMENTS: dict[str, Provider] = {
 ENDPOINT_ARGUMENTS: dict[str, dict[str, Provider]] = {
     "auth.accept_invitation": {"token": lambda w, role: w.tokens["invitation"]},
     "auth.reset_password": {"token": lambda w, role: w.tokens["reset"]},
+    "calendar.feed": {"token": lambda w, role: w.tokens["calendar"]},
 }
 
 
@@ -626,6 +660,7 @@ CASES: dict[str, Case] = {
     "for_other_state": Case(query={"community": _community_id("other_state")}),
     "own_post": Case(arguments={"post_id": lambda w, role: w.forum["own_post"]}),
     "hidden_post": Case(arguments={"post_id": lambda w, role: w.forum["hidden_post"]}),
+    "replaced_feed": Case(arguments={"token": lambda w, role: w.tokens["replaced_calendar"]}),
 }
 
 # Minimal form data a POST sends (CASES may replace it); everything else is sent empty.
