@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+
 from sqlalchemy import select
 
 from tests import factories
@@ -14,6 +16,7 @@ from workspace.forums import moderation, service
 from workspace.forums.models import WatchLevel
 from workspace.mail.models import OutboxMessage
 from workspace.notifications.models import Notification, NotificationKind
+from workspace.sessions import service as sessions
 
 
 def _messages() -> dict[NotificationKind, list[str]]:
@@ -50,6 +53,14 @@ def _send_every_kind(community, recruiting_community, network, member, other_mem
     accounts.invite(staff, email="colleague@ssn.org", name="Colleague",
                     organization=network.partner)
     accounts.request_password_reset(member.email)
+    session = sessions.schedule(facilitator, community, sessions.Plan(
+        title="Family engagement", number=3, day=date(2031, 3, 11), starts=time(14),
+        ends=time(15, 30), time_zone="America/Phoenix"))
+    sessions.answer(member, session, "going")
+    sessions.change(facilitator, session, sessions.Plan(
+        title="Family engagement", number=3, day=date(2031, 3, 12), starts=time(14),
+        ends=time(15, 30), time_zone="America/Phoenix"), reason="The board meets that day.")
+    sessions.cancel(facilitator, session, reason="The presenter is ill.")
 
 
 def test_each_notification_reads_as_a_sentence(community, recruiting_community, network,
@@ -58,6 +69,11 @@ def test_each_notification_reads_as_a_sentence(community, recruiting_community, 
                      facilitator, staff)
     messages = _messages()
     assert set(messages) == set(NotificationKind) - {NotificationKind.GENERAL}
+    assert messages[NotificationKind.SESSION_CHANGED] == [
+        "Facilitator moved “Session 3: Family engagement” to Wednesday, March 12, 2031, "
+        "2:00 – 3:30 PM MST: The board meets that day."]
+    assert messages[NotificationKind.SESSION_CANCELLED] == [
+        "Facilitator cancelled “Session 3: Family engagement”: The presenter is ill."]
     assert messages[NotificationKind.MENTION] == [
         "Az Member mentioned you in “Monitoring CSI schools”."]
     # Georgia's reply was hidden, which took back the notice about it; Arizona's answer stays.

@@ -132,7 +132,7 @@ def test_rescheduling_and_cancelling_by_form(community, facilitator, member, cli
     done = client.post(url(community, f"/{session.id}/edit"),
                        data={**moved, "reason": "Board meeting"})
     assert done.status_code == 302 and session.sequence == 1
-    assert "moved: Board meeting" in client_as(member).get("/notifications/").get_data(
+    assert "3:00 – 4:00 PM MST: Board meeting" in client_as(member).get("/notifications/").get_data(
         as_text=True)
     assert client.post(url(community, f"/{session.id}/cancel"),
                        data={"reason": ""}).status_code == 422

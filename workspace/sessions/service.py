@@ -356,13 +356,19 @@ def change(actor: User, session: LiveSession, plan: Plan, *, reason: str = "") -
                                subject=Subject(SUBJECT, session.id), before=before)
     if moved:
         notify_many(_people_coming(session, actor), NotificationKind.SESSION_CHANGED,
-                    f"{session.label} in {community.title} moved: {reason}",
+                    f"{actor.name} moved “{session.label}” to {_when(session)}: {reason}",
                     session_link(session), actor=actor, community=community,
                     subject=Subject(SUBJECT, session.id))
     _tell_page(session, "This session was rescheduled." if moved else
                "The facilitators updated this session.")
     db.session.commit()
     return session
+
+
+def _when(session: LiveSession) -> str:
+    """The session's time in its own zone, for a notice everyone reads alike."""
+    return timezones.describe_span(session.starts_at, session.ends_at, session.time_zone,
+                                   timezones.zone(session.time_zone)).session_text
 
 
 def _tell_page(session: LiveSession, message: str) -> None:
@@ -401,7 +407,7 @@ def cancel(actor: User, session: LiveSession, *, reason: str,
         if each.repeat_id is not None:
             each.is_detached = True
         notify_many(_people_coming(each, actor), NotificationKind.SESSION_CANCELLED,
-                    f"{each.label} in {community.title} is cancelled: {reason}",
+                    f"{actor.name} cancelled “{each.label}”: {reason}",
                     session_link(each), actor=actor, community=community,
                     subject=Subject(SUBJECT, each.id))
         _tell_page(each, f"This session was cancelled: {reason}")
