@@ -472,6 +472,16 @@ EVENT_EXPECTATIONS: dict[str, str] = {
     "/live watch_topic":          "refused  error    ok       ok      ok      ok       ok",
     "/live watch_forum":          "refused  error    ok       ok      ok      ok       ok",
     "/live watch_session":        "refused  error    ok       ok      ok      ok       ok",
+    "/live disconnect":           "refused  closes   closes   closes  closes  closes   closes",
+    "/live join_room":            "refused  error    error    ok      ok      ok       ok",
+    "/live open_for_hosts":       "refused  error    error    error   error   ok       ok",
+    # The rest act in a room the socket must have joined first: asked cold, all refuse
+    # (tests/sessions/test_room_roles.py asks each person after joining).
+    **{f"/live {name}":           "refused  error    error    error   error   error    error"
+       for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
+                    "raise_hand", "lower_hand", "call_next", "lower_all_hands",
+                    "start_session", "end_session", "pin_notice", "set_timer",
+                    "mute_participant", "remove_participant")},
 }
 
 
@@ -589,7 +599,9 @@ def build_sessions(community: Community, facilitator: User) -> dict[str, int]:
     upcoming = factories.make_session(community, facilitator, number=2,
                                       starts_at=utcnow() + timedelta(days=7),
                                       call_url="https://meet.example.org/p2p")
-    return {"session": upcoming.id}
+    live = factories.make_session(community, facilitator, number=1, title="Happening now",
+                                  starts_at=utcnow() - timedelta(minutes=5))
+    return {"session": upcoming.id, "live": live.id}
 
 
 Provider = Callable[[World, str], Any]  # (world, role) -> value
@@ -925,7 +937,9 @@ def test_who_may_use_each_live_event(event, app, world, client_as):
         live = socketio.test_client(app, namespace=namespace, flask_test_client=http)
         try:
             connected = live.is_connected(namespace)
-            if name == "connect":
+            if name == "disconnect":  # not a client's event: closing is always allowed
+                actual = "closes" if connected else "refused"
+            elif name == "connect":
                 actual = "connected" if connected else "refused"
             elif not connected:
                 actual = "refused"
@@ -949,4 +963,14 @@ EVENT_PAYLOADS: dict[str, Provider] = {
     "/live watch_topic": lambda w, role: {"topic_id": w.forum["topic"]},
     "/live watch_forum": lambda w, role: {"community_id": w.communities["community"].id},
     "/live watch_session": lambda w, role: {"session_id": w.sessions["session"]},
+    "/live join_room": lambda w, role: {"session_id": w.sessions["live"], "last_seq": 0},
+    "/live open_for_hosts": lambda w, role: {"session_id": w.sessions["session"]},
+    **{f"/live {name}": lambda w, role: {"session_id": w.sessions["live"], "body": "Hi",
+                                         "client_id": f"matrix-{role}", "message_id": 1,
+                                         "user_id": w.people["member"].id, "minutes": 5,
+                                         "text": "Notice", "after_seq": 0, "reason": "x"}
+       for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
+                    "raise_hand", "lower_hand", "call_next", "lower_all_hands",
+                    "start_session", "end_session", "pin_notice", "set_timer",
+                    "mute_participant", "remove_participant")},
 }

@@ -21,7 +21,7 @@ from workspace.policy import (
     rule,
     standing_for,
 )
-from workspace.sessions.models import LiveSession
+from workspace.sessions.models import ChatMessage, LiveSession, RoomState
 
 
 @rule(error=errors.NotFound)
@@ -87,3 +87,62 @@ def may_rsvp(user: Person, session: LiveSession, standing: Standing | None = Non
     """People who may attend answer until the session ends, unless it was cancelled."""
     return (may_attend(user, session, standing) and not session.is_cancelled
             and not session.has_ended(utcnow()))
+
+
+# --- The live room ---------------------------------------------------------------------------
+# Rules about a session's room take the session with its room loaded (LiveSession.room).
+
+def _removed(standing: Standing, session: LiveSession) -> bool:
+    room = session.room
+    return room is not None and standing.user_id in room.removed_ids
+
+
+def _why_not_in(session: LiveSession) -> str:
+    state = session.room_state(utcnow())
+    if state is RoomState.ENDED:
+        return "This session's room has closed. Its record is on the session's page."
+    if state is RoomState.HOSTS:
+        return "The facilitators are getting ready. The room opens to everyone at the start."
+    if state is RoomState.CLOSED:
+        return ("This session's room isn't open yet. It opens 10 minutes before the start."
+                if not session.is_cancelled else "This session was cancelled.")
+    return "You can't join this session's room."
+
+
+@rule(_why_not_in)
+def may_enter_room(user: Person, session: LiveSession, standing: Standing | None = None) -> bool:
+    """People who may attend enter while it is open; hosts (facilitators and staff) also while
+    it is open for hosts. No one removed from it comes back."""
+    standing = standing_for(user, session.community, standing)
+    if not standing.contributes or _removed(standing, session):
+        return False
+    state = session.room_state(utcnow())
+    return state is RoomState.OPEN or (state is RoomState.HOSTS and standing.moderates)
+
+
+@rule("Only the session's facilitators and network staff run the room.")
+def may_run_room(user: Person, session: LiveSession, standing: Standing | None = None) -> bool:
+    """Start, end, open early, mute, remove, pin a notice, run the timer, call on hands."""
+    return (not session.is_cancelled
+            and standing_for(user, session.community, standing).moderates)
+
+
+def _why_no_chat(session: LiveSession) -> str:
+    return "The facilitators muted your chat for now."
+
+
+@rule(_why_no_chat)
+def may_chat(user: Person, session: LiveSession, standing: Standing | None = None) -> bool:
+    """Everyone in the room chats unless the facilitators muted them (entering is checked by
+    the room itself, event by event)."""
+    room = session.room
+    return room is None or user.id not in room.muted_ids
+
+
+@rule("You can flag other people's messages in rooms you are in.")
+def may_flag_message(user: Person, message: ChatMessage,
+                     standing: Standing | None = None) -> bool:
+    session = message.session
+    return (message.author_id != user.id and message.deleted_at is None
+            and message.hidden_at is None
+            and standing_for(user, session.community, standing).contributes)

@@ -17,7 +17,7 @@ from flask import Flask
 from workspace import errors
 from workspace.extensions import socketio
 from workspace.realtime import throttle
-from workspace.realtime.connection import on
+from workspace.realtime.connection import on, when_disconnected
 from workspace.realtime.delivery import listen_to_sessions, on_commit, publish
 from workspace.realtime.eviction import Evicting, client_manager
 from workspace.realtime.rooms import (
@@ -38,6 +38,7 @@ __all__ = [
     "community_scoped",
     "disconnect",
     "evict",
+    "evict_from",
     "forum_room",
     "init_app",
     "int_arg",
@@ -47,6 +48,7 @@ __all__ = [
     "session_page_room",
     "topic_room",
     "user_room",
+    "when_disconnected",
 ]
 
 
@@ -62,6 +64,13 @@ def evict(user_ids: Iterable[int], community_id: int) -> None:
         on_commit(partial(_evict, ids, community_id), first=True)
 
 
+def evict_from(user_ids: Iterable[int], room: str) -> None:
+    """After the commit, these people's open pages leave one room (and the rooms inside it)."""
+    ids = sorted(set(user_ids))
+    if ids:
+        on_commit(partial(_evict, ids, None, room), first=True)
+
+
 def disconnect(user_ids: Iterable[int]) -> None:
     """After the commit, close these people's live connections (their sessions have ended)."""
     ids = sorted(set(user_ids))
@@ -69,10 +78,10 @@ def disconnect(user_ids: Iterable[int]) -> None:
         on_commit(partial(_evict, ids, None), first=True)
 
 
-def _evict(user_ids: list[int], community_id: int | None) -> None:
+def _evict(user_ids: list[int], community_id: int | None, room: str | None = None) -> None:
     manager = socketio.server.manager if socketio.server is not None else None
     if isinstance(manager, Evicting):
-        manager.evict(user_ids, community_id)
+        manager.evict(user_ids, community_id, room)
 
 
 def int_arg(data: Any, name: str) -> int:

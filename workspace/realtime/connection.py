@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import join_room
 
@@ -32,6 +32,27 @@ def connect(auth: dict[str, Any] | None = None) -> bool:
         return False  # refuses the connection
     join_room(user_room(current_user.id))
     return True
+
+
+# What features do when a socket goes (a closed tab, a dropped network): e.g. end a visit to a
+# live room. Each gets the socket's id; they run in the order registered.
+_on_disconnect: list[Callable[[str], None]] = []
+
+
+def when_disconnected(callback: Callable[[str], None]) -> Callable[[str], None]:
+    if callback not in _on_disconnect:
+        _on_disconnect.append(callback)
+    return callback
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def disconnect(*_reason: Any) -> None:
+    sid = request.sid  # type: ignore[attr-defined]  # Flask-SocketIO adds it to the request
+    for callback in _on_disconnect:
+        try:
+            callback(sid)
+        except Exception:
+            current_app.logger.exception("cleaning up after a disconnect failed")
 
 
 @socketio.on_error(NAMESPACE)

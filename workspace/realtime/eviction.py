@@ -17,7 +17,7 @@ from typing import Any
 
 import socketio
 
-from workspace.realtime.rooms import NAMESPACE, is_in_community, user_room
+from workspace.realtime.rooms import NAMESPACE, is_in_community, is_within, user_room
 
 EVICT = "workspace.evict"
 
@@ -27,9 +27,12 @@ log = logging.getLogger(__name__)
 class Evicting:
     """What both client managers add: evict(), done here and by every other process."""
 
-    def evict(self, user_ids: list[int], community_id: int | None) -> None:
-        """These people's sockets leave the community's rooms; with no community, they close."""
-        message = {"method": EVICT, "user_ids": list(user_ids), "community_id": community_id}
+    def evict(self, user_ids: list[int], community_id: int | None,
+              room: str | None = None) -> None:
+        """These people's sockets leave the community's rooms (or one room and the rooms
+        inside it); with neither, they close."""
+        message = {"method": EVICT, "user_ids": list(user_ids), "community_id": community_id,
+                   "room": room}
         self._evict_here(message)
         self._tell_other_processes(message)
 
@@ -39,14 +42,19 @@ class Evicting:
     def _evict_here(self, message: dict[str, Any]) -> None:
         manager: Any = self
         community_id = message.get("community_id")
+        within = message.get("room")
         for user_id in message.get("user_ids") or []:
             sockets = [sid for sid, _ in manager.get_participants(NAMESPACE, user_room(user_id))]
             for sid in sockets:
-                if community_id is None:
+                if community_id is None and within is None:
                     manager.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
                     continue
                 for room in list(manager.get_rooms(sid, NAMESPACE)):
-                    if isinstance(room, str) and is_in_community(room, community_id):
+                    if not isinstance(room, str):
+                        continue
+                    if (is_within(room, within) if within is not None
+                            else community_id is not None
+                            and is_in_community(room, community_id)):
                         manager.basic_leave_room(sid, NAMESPACE, room)
 
 

@@ -24,8 +24,12 @@ def community_scoped(community_id: int, *parts: str | int) -> str:
 
 
 def is_in_community(room: str, community_id: int) -> bool:
-    own = community_room(community_id)
-    return room == own or room.startswith(own + ":")
+    return is_within(room, community_room(community_id))
+
+
+def is_within(room: str, outer: str) -> bool:
+    """The room is `outer` itself or one named inside it (`outer:...`)."""
+    return room == outer or room.startswith(outer + ":")
 
 
 def forum_room(community_id: int) -> str:

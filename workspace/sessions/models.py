@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -27,6 +27,19 @@ UID_DOMAIN = "cop-workspace"
 def new_uid() -> str:
     """A calendar UID that never changes for the life of the event, whatever is edited."""
     return f"{uuid.uuid4()}@{UID_DOMAIN}"
+
+
+# The room lets people in a little before the start, and stays open a while after the end
+# unless the facilitators end it.
+ROOM_OPENS_EARLY = timedelta(minutes=10)
+ROOM_GRACE = timedelta(minutes=30)
+
+
+class RoomState(enum.StrEnum):
+    CLOSED = "closed"  # not yet (or cancelled)
+    HOSTS = "hosts"  # opened early for facilitators and staff
+    OPEN = "open"
+    ENDED = "ended"
 
 
 class SessionStatus(enum.StrEnum):
@@ -122,6 +135,7 @@ class LiveSession(Model):
     community: Mapped[Community] = relationship()
     repeat: Mapped[Repeat | None] = relationship(back_populates="sessions")
     author: Mapped[User] = relationship()
+    room: Mapped[Room | None] = relationship(uselist=False)
 
     @property
     def is_cancelled(self) -> bool:
@@ -137,6 +151,24 @@ class LiveSession(Model):
 
     def is_open(self, now: datetime) -> bool:
         return not self.is_cancelled and self.starts_at <= now < self.ends_at
+
+    def room_state(self, now: datetime) -> RoomState:
+        """Who the live room admits now: nobody, hosts only, everyone who may attend, or (over)
+        nobody again, its record kept. It opens by itself shortly before the start."""
+        room = self.room
+        if self.is_cancelled:
+            return RoomState.CLOSED
+        if room is not None and room.ended_at is not None:
+            return RoomState.ENDED
+        if room is not None and room.started_at is not None:
+            return RoomState.OPEN
+        if now >= self.ends_at + ROOM_GRACE:
+            return RoomState.ENDED
+        held_for_hosts = room is not None and room.opened_for_hosts_at is not None
+        if now >= self.starts_at - ROOM_OPENS_EARLY and not (held_for_hosts
+                                                              and now < self.starts_at):
+            return RoomState.OPEN
+        return RoomState.HOSTS if held_for_hosts else RoomState.CLOSED
 
 
 class Rsvp(Model):
@@ -179,5 +211,75 @@ class CalendarFeed(Model):
     created_at: Mapped[created]
     revoked_at: Mapped[datetime | None]
     last_fetched_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+# --- The live room: its state, what was said, hands raised ------------------------------------
+
+class Room(Model):
+    """A session's live room: whether it is open, and the counter that orders what is said in it.
+
+    Every message takes the next `last_seq` in the same transaction that stores it, so the order
+    everyone sees comes from the database, not from which packet arrived first.
+    """
+
+    __tablename__ = "session_rooms"
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), unique=True)
+    last_seq: Mapped[int] = mapped_column(default=0)
+    # Facilitators may open the room before the start for hosts only; starting opens it to all.
+    opened_for_hosts_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    notice: Mapped[str] = mapped_column(String(500), default="")
+    notice_html: Mapped[str] = mapped_column(Text, default="")
+    timer_ends_at: Mapped[datetime | None]
+    timer_label: Mapped[str] = mapped_column(String(120), default="")
+    # People whose chat the facilitators muted, and people removed from the room.
+    muted_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    removed_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class ChatMessage(Model):
+    """One thing said in a room's chat, numbered by the room's sequence."""
+
+    __tablename__ = "session_chat_messages"
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq"),
+        # A retried send carries the same client id: the second one finds the first.
+        UniqueConstraint("session_id", "author_id", "client_id"),
+    )
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"))
+    seq: Mapped[int]
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created]
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden_at: Mapped[datetime | None]  # by moderation, from a flag
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    session: Mapped[LiveSession] = relationship()
+
+
+class RaisedHand(Model):
+    """A hand raised in the room; the queue is ordered by when each was raised."""
+
+    __tablename__ = "session_raised_hands"
+    __table_args__ = (Index("ix_session_raised_hands_session_open", "session_id", "lowered_at"),)
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[created]
+    lowered_at: Mapped[datetime | None]
+    # Lowered because the facilitator called on them (rather than lowered by hand).
+    called_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
