@@ -5,6 +5,7 @@ each public function is one unit of work that checks the policy and publishes af
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,6 +137,19 @@ def state_payload(session: LiveSession, now: datetime) -> dict[str, Any]:
     }
 
 
+# What other parts of the room (polls, notes, action items, breakouts) add to the snapshot a
+# person gets on entering: each gets the session and the person and gives a dict to merge in.
+SnapshotPart = Callable[[LiveSession, User], dict[str, Any]]
+_snapshot_parts: list[SnapshotPart] = []
+
+
+def adds_to_snapshot(part: SnapshotPart) -> SnapshotPart:
+    """Register a part of the room's snapshot (as a decorator, at import)."""
+    if part not in _snapshot_parts:
+        _snapshot_parts.append(part)
+    return part
+
+
 @dataclass
 class Entry:
     """What a person gets on entering: the room as it stands and what they missed."""
@@ -157,11 +171,14 @@ def enter(user: User, session: LiveSession, *, after_seq: int = 0) -> Entry:
                      to=room_name(session))
     db.session.commit()
     missed, more = messages_after(session, after_seq)
-    return Entry(visit.id, {
+    snapshot = {
         **state_payload(session, now), "people": people, "hands": hands(session),
         "messages": missed, "more": more, "last_seq": room.last_seq,
         "me": {"id": user.id, "may_run": session_policy.may_run_room(user, session)},
-    })
+    }
+    for part in _snapshot_parts:
+        snapshot.update(part(session, user))
+    return Entry(visit.id, snapshot)
 
 
 def leave(session_id: int, attendance_id: int) -> None:
