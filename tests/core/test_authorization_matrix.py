@@ -402,6 +402,12 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         "POST":                   "login    404      403      changed changed changed  changed",
         "POST empty":             "login    404      403      redirect redirect redirect redirect",
     },
+    "sessions.room_page": {
+        "GET":                    "login    404      403      ok      ok      ok       ok",
+    },
+    "sessions.open_room": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
     "sessions.roster": {
         "GET":                    "login    404      403      403     403     ok       ok",
     },
