@@ -79,6 +79,17 @@
     return box.textContent || "";
   }
 
+  // Times in the person's own zone (their profile's), as every page shows them.
+  var zone = root.dataset.timeZone;
+  function clockTime(iso) {
+    var options = {hour: "numeric", minute: "2-digit"};
+    try {
+      return new Date(iso).toLocaleTimeString("en-US", Object.assign({timeZone: zone}, options));
+    } catch (error) {
+      return new Date(iso).toLocaleTimeString("en-US", options);
+    }
+  }
+
   function personLabel(person) {
     return person.name + (person.state ? " (" + person.state + ")" : "") +
       (person.role ? ", " + person.role : "");
@@ -108,8 +119,7 @@
     if (message.sent_at) {
       var when = document.createElement("time");
       when.dateTime = message.sent_at;
-      when.textContent = " " + new Date(message.sent_at).toLocaleTimeString([], {
-        hour: "numeric", minute: "2-digit"});
+      when.textContent = " " + clockTime(message.sent_at);
       head.appendChild(when);
     }
     var body = document.createElement("div");
