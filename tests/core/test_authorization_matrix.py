@@ -487,7 +487,8 @@ EVENT_EXPECTATIONS: dict[str, str] = {
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
-                    "mute_participant", "remove_participant")},
+                    "mute_participant", "remove_participant", "start_breakouts",
+                    "move_to_group", "end_breakouts", "join_group")},
 }
 
 
@@ -978,5 +979,6 @@ EVENT_PAYLOADS: dict[str, Provider] = {
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
-                    "mute_participant", "remove_participant")},
+                    "mute_participant", "remove_participant", "start_breakouts",
+                    "move_to_group", "end_breakouts", "join_group")},
 }
