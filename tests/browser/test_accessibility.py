@@ -208,6 +208,8 @@ def test_a_session_answered_and_a_session_cancelled_pass_axe_and_reflow(
     assert page.locator("#cancelled-heading").count() == 1, page.url
     problems += audit_state(page)
     facilitator.goto(f"/communities/{SDI}/sessions")
+    # The struck-through title says it in words too, for a list of links.
+    assert page.get_by_role("link", name=re.compile(r"^Cancelled: Session 3: ")).count() == 1
     problems += audit_state(page)
 
     driver.goto("/sessions")  # the member's answer beside the cancelled session
