@@ -408,6 +408,14 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "sessions.open_room": {
         "POST":                   "login    404      403      403     403     changed  changed",
     },
+    "sessions.summary": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST empty":             "login    404      403      403     403     redirect redirect",
+    },
+    "sessions.attendance_csv": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+    },
     "sessions.roster": {
         "GET":                    "login    404      403      403     403     ok       ok",
     },
@@ -724,6 +732,7 @@ DATA: dict[str, dict[str, Provider]] = {
                       "reason": lambda w, role: "The state board moved its meeting"},
     "sessions.cancel": {"reason": lambda w, role: "The presenter is ill"},
     "sessions.rsvp": {"answer": lambda w, role: "maybe"},
+    "sessions.summary": {"summary": lambda w, role: "States shared their rubrics."},
     "moderation.hide_flagged": {"reason": lambda w, role: "Off topic"},
 }
 CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {

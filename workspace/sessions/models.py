@@ -126,6 +126,11 @@ class LiveSession(Model):
     # the occurrence is moved; and whether it was edited on its own (an override in calendars).
     original_starts_at: Mapped[datetime | None]
     is_detached: Mapped[bool] = mapped_column(default=False)
+    # What the facilitators wrote afterwards, and the forum topic that carries it on.
+    summary: Mapped[str] = mapped_column(Text, default="")
+    summary_html: Mapped[str] = mapped_column(Text, default="")
+    summary_published_at: Mapped[datetime | None]
+    follow_up_topic_id: Mapped[int | None] = mapped_column(ForeignKey("forum_topics.id"))
     # Who scheduled it, and the one-time value of the form they sent (writing.once).
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     client_nonce: Mapped[str | None] = mapped_column(String(64))
