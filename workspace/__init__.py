@@ -72,6 +72,7 @@ def import_live_event_handlers() -> None:
     from workspace.realtime import connection  # noqa: F401 - connect, errors
     from workspace.sessions import events as session_events  # noqa: F401
     from workspace.sessions import moderation as session_moderation  # noqa: F401 - flaggable
+    from workspace.sessions import poll_events  # noqa: F401 - polls and action items
 
 
 def register_blueprints(app: Flask) -> None:

@@ -15,6 +15,7 @@ from workspace.extensions import Model
 if TYPE_CHECKING:
     from workspace.auth.models import User
     from workspace.organizations.models import Organization
+    from workspace.sessions.models import LiveSession
 
 ACTION_TEXT_MAX = 500
 
@@ -38,6 +39,7 @@ class ActionItem(Model):
     updated_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
 
+    session: Mapped[LiveSession] = relationship()
     organization: Mapped[Organization | None] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
