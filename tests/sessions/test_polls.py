@@ -212,3 +212,23 @@ def test_listing_polls_costs_the_same_for_two_polls_and_twenty(in_room, live_ses
     for n in range(2, 20):
         _made(host, live_session, question=f"Poll {n}")
     assert cost() == few
+
+
+def test_the_session_record_shows_results_only_where_the_reader_may_see_them(
+        in_room, live_session, facilitator, member, client_as, observer):
+    host, _ = in_room(facilitator, live_session)
+    arizona, _ = in_room(member, live_session)
+    shown, hidden = _made(host, live_session), _made(host, live_session, question="Private?")
+    _made(host, live_session, question="Never asked?")
+    for poll in (shown, hidden):
+        ask(host, "open_poll", live_session, poll_id=poll["id"])
+        ask(arizona, "vote", live_session, poll_id=poll["id"],
+            option_ids=[poll["options"][1]["id"]])
+    ask(host, "reveal_results", live_session, poll_id=shown["id"])
+    address = f"/communities/{live_session.community.slug}/sessions/{live_session.id}"
+    page = client_as(observer).get(address).get_data(as_text=True)
+    assert "Which color?" in page and "Green: 1" in page and "Private?" in page
+    assert "The facilitators didn&#39;t share its results." in page
+    assert "Never asked?" not in page
+    hosting = client_as(facilitator).get(address).get_data(as_text=True)
+    assert hosting.count("Green: 1") == 2 and "the results were not shown" in hosting

@@ -15,7 +15,7 @@ from workspace.database import utcnow
 from workspace.forums.forms import BODY_HINT
 from workspace.policy import Action
 from workspace.policy import sessions as session_policy
-from workspace.sessions import pages, service
+from workspace.sessions import actions, pages, polls, service
 from workspace.sessions.forms import CancelForm, EditSessionForm, NewSessionForm, SessionForm
 from workspace.sessions.models import LiveSession, RsvpAnswer
 from workspace.timezones import zone
@@ -133,7 +133,9 @@ def show(slug: str, session_id: int) -> ResponseReturnValue:
                    may_rsvp=session_policy.may_rsvp(me(), session, standing),
                    may_change=session_policy.may_change_session(me(), session, standing),
                    mine=pages.answer_of(me(), session), counts=pages.answer_counts(session),
-                   attendance=pages.attendance_record(session))
+                   attendance=pages.attendance_record(session),
+                   poll_record=polls.record_of(me(), session),
+                   action_items=actions.items_of(session))
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
