@@ -228,7 +228,7 @@ def test_the_session_record_shows_results_only_where_the_reader_may_see_them(
     address = f"/communities/{live_session.community.slug}/sessions/{live_session.id}"
     page = client_as(observer).get(address).get_data(as_text=True)
     assert "Which color?" in page and "Green: 1" in page and "Private?" in page
-    assert "The facilitators didn&#39;t share its results." in page
+    assert "The facilitators didn't share its results." in page
     assert "Never asked?" not in page
     hosting = client_as(facilitator).get(address).get_data(as_text=True)
     assert hosting.count("Green: 1") == 2 and "the results were not shown" in hosting
