@@ -402,6 +402,12 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         "POST":                   "login    404      403      changed changed changed  changed",
         "POST empty":             "login    404      403      redirect redirect redirect redirect",
     },
+    "sessions.room_page": {
+        "GET":                    "login    404      403      ok      ok      ok       ok",
+    },
+    "sessions.open_room": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
     "sessions.roster": {
         "GET":                    "login    404      403      403     403     ok       ok",
     },
@@ -505,7 +511,8 @@ EVENT_EXPECTATIONS: dict[str, str] = {
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
-                    "mute_participant", "remove_participant", *ROOM_PARTS)},
+                    "mute_participant", "remove_participant", "start_breakouts",
+                    "move_to_group", "end_breakouts", "join_group", *ROOM_PARTS)},
 }
 
 
@@ -1012,5 +1019,6 @@ EVENT_PAYLOADS: dict[str, Provider] = {
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
-                    "mute_participant", "remove_participant", *ROOM_PARTS)},
+                    "mute_participant", "remove_participant", "start_breakouts",
+                    "move_to_group", "end_breakouts", "join_group", *ROOM_PARTS)},
 }

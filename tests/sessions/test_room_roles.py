@@ -26,6 +26,7 @@ RUN_THE_ROOM = {
     # Georgia's action item: its author and the facilitators change it.
     "update_action_item": {"item_id": "item", "done": True},
     "remove_action_item": {"item_id": "item"},
+    "start_breakouts": {"method": "state"},
 }
 EVERYONE = {
     "send_message": {"body": "Hello", "client_id": "role-test-1"},

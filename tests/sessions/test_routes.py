@@ -180,3 +180,30 @@ def test_each_answer_is_a_button(community, facilitator, member, client_as, answ
                                      starts_at=utcnow() + timedelta(days=1))
     page = client_as(member).get(url(community, f"/{session.id}")).get_data(as_text=True)
     assert f'name="answer" value="{answer.value}"' in page
+
+
+def test_the_room_page_is_for_people_who_may_attend(community, facilitator, member, observer,
+                                                    client_as):
+    session = factories.make_session(community, facilitator,
+                                     starts_at=utcnow() - timedelta(minutes=5))
+    page = client_as(member).get(url(community, f"/{session.id}/room"))
+    assert page.status_code == 200 and b"data-room=" in page.data
+    assert b"Run the session" not in page.data
+    assert b"Run the session" in client_as(facilitator).get(
+        url(community, f"/{session.id}/room")).data
+    assert client_as(observer).get(url(community, f"/{session.id}/room")).status_code == 403
+    listing = client_as(member).get(url(community, f"/{session.id}")).get_data(as_text=True)
+    assert "Join the live room" in listing
+
+
+def test_a_facilitator_opens_the_room_early_for_hosts(community, facilitator, member,
+                                                      client_as):
+    session = factories.make_session(community, facilitator,
+                                     starts_at=utcnow() + timedelta(hours=3))
+    page = client_as(facilitator).get(url(community, f"/{session.id}")).get_data(as_text=True)
+    assert "Open the room early for hosts" in page
+    response = client_as(facilitator).post(url(community, f"/{session.id}/room/open"))
+    assert response.headers["Location"].endswith(f"/sessions/{session.id}/room")
+    waiting = client_as(member).get(url(community, f"/{session.id}/room")).get_data(
+        as_text=True)
+    assert "getting ready" in waiting

@@ -263,6 +263,10 @@ class ChatMessage(Model):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     hidden_at: Mapped[datetime | None]  # by moderation, from a flag
+    # Said in a breakout group (only its members and the hosts hear it); None: the whole room.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("session_breakout_groups.id"))
+    # Sent by a facilitator to every group at once during breakouts.
+    to_all_groups: Mapped[bool] = mapped_column(default=False)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     session: Mapped[LiveSession] = relationship()
@@ -283,3 +287,23 @@ class RaisedHand(Model):
     called_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class BreakoutGroup(Model):
+    """A small group the facilitator split the room into, with its own chat (and notes).
+
+    Groups of one round share `round`; "bring everyone back" closes them, and they stay in the
+    record with what was said in them.
+    """
+
+    __tablename__ = "session_breakout_groups"
+    __table_args__ = (Index("ix_session_breakout_groups_session_round", "session_id", "round"),)
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"))
+    round: Mapped[int] = mapped_column(default=1)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[created]
+    closed_at: Mapped[datetime | None]
+    member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

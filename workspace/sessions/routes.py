@@ -15,7 +15,7 @@ from workspace.database import utcnow
 from workspace.forums.forms import BODY_HINT
 from workspace.policy import Action
 from workspace.policy import sessions as session_policy
-from workspace.sessions import actions, pages, polls, service
+from workspace.sessions import actions, pages, polls, room, service
 from workspace.sessions.forms import CancelForm, EditSessionForm, NewSessionForm, SessionForm
 from workspace.sessions.models import LiveSession, RsvpAnswer
 from workspace.timezones import zone
@@ -133,6 +133,9 @@ def show(slug: str, session_id: int) -> ResponseReturnValue:
                    may_rsvp=session_policy.may_rsvp(me(), session, standing),
                    may_change=session_policy.may_change_session(me(), session, standing),
                    mine=pages.answer_of(me(), session), counts=pages.answer_counts(session),
+                   room_state=session.room_state(utcnow()),
+                   may_run=session_policy.may_run_room(me(), session, standing),
+                   may_enter=session_policy.may_enter_room(me(), session, standing),
                    attendance=pages.attendance_record(session),
                    poll_record=polls.record_of(me(), session),
                    action_items=actions.items_of(session))
@@ -193,6 +196,32 @@ def rsvp(slug: str, session_id: int) -> ResponseReturnValue:
                RsvpAnswer.NOT_GOING: "You're not going: thanks for letting the facilitators "
                                      "know."}[answer.answer], "success")
     return redirect(_address(session, _anchor="rsvp"))
+
+
+@bp.route("/<int:session_id>/room")
+@login_required
+def room_page(slug: str, session_id: int) -> ResponseReturnValue:
+    community, session = _session(slug, session_id)
+    policy.require(me(), session_policy.may_attend, session)
+    now = utcnow()
+    return _render("sessions/room.html", community, session=session, now=now,
+                   state=session.room_state(now),
+                   may_run=session_policy.may_run_room(me(), session),
+                   may_enter=session_policy.may_enter_room(me(), session),
+                   why_not=session_policy.may_enter_room.refusal(session))
+
+
+@bp.route("/<int:session_id>/room/open", methods=["POST"])
+@login_required
+def open_room(slug: str, session_id: int) -> ResponseReturnValue:
+    """A facilitator opens the room early, for hosts only, and goes in."""
+    _community, session = _session(slug, session_id)
+    try:
+        room.open_for_hosts(me(), session)
+    except errors.Invalid as exc:
+        flash(exc.message, "error")
+        return redirect(_address(session))
+    return redirect(url_for(".room_page", slug=slug, session_id=session.id))
 
 
 @bp.route("/<int:session_id>/roster")

@@ -1,7 +1,7 @@
 """session polls (options, one vote each) and action items
 
 Revision ID: 6a88ef1a6589
-Revises: e14a7c0f0001
+Revises: e14a7c0f0002
 Create Date: 2026-11-29 16:40:15.275455
 
 """
@@ -13,7 +13,7 @@ import workspace.database  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '6a88ef1a6589'
-down_revision = 'e14a7c0f0001'
+down_revision = 'e14a7c0f0002'
 branch_labels = None
 depends_on = None
 
