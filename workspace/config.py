@@ -69,8 +69,8 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     if environ.get("REDIS_URL"):
         settings["REDIS_URL"] = environ["REDIS_URL"]
         settings["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
-    for name in ("SECRET_KEY", "SOCKETIO_ASYNC_MODE", "MAIL_SERVER", "MAIL_USERNAME",
-                 "MAIL_PASSWORD", "MAIL_SENDER", "DEMO_PASSWORD"):
+    for name in ("SECRET_KEY", "SOCKETIO_ASYNC_MODE", "LIVE_EVENT_LIMIT", "MAIL_SERVER",
+                 "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "DEMO_PASSWORD"):
         if environ.get(name):
             settings[name] = environ[name]
     if environ.get("MAIL_PORT"):
