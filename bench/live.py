@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from math import nan
 from pathlib import Path
 from typing import Any
 
@@ -359,7 +360,8 @@ class Result:
 
 
 def percentile(ordered: list[float], share: float) -> float:
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
+    # No deliveries at all reads "nan", not a latency of 0.
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else nan
 
 
 async def measure(label: str, servers: list[Server], clients: int, session_id: int,
@@ -409,7 +411,7 @@ async def measure(label: str, servers: list[Server], clients: int, session_id: i
                          return_exceptions=True)
     return Result(label=label, clients=clients, workers=len(servers),
                   p50_ms=percentile(latencies, 0.50), p99_ms=percentile(latencies, 0.99),
-                  max_ms=latencies[-1] if latencies else 0.0, lost=lost,
+                  max_ms=latencies[-1] if latencies else nan, lost=lost,
                   duplicates=sum(listener.duplicates for listener in room.listeners),
                   out_of_order=sum(listener.out_of_order for listener in room.listeners),
                   refused=refused, dropped=dropped,
