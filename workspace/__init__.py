@@ -58,7 +58,7 @@ def register_extensions(app: Flask) -> None:
     # options from earlier init_app calls. The manager is realtime's, which can also evict.
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
                       client_manager=realtime.client_manager(app.config.get("REDIS_URL")),
-                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
+                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or realtime.async_mode(),
                       manage_session=False)
 
 
