@@ -438,7 +438,17 @@
     var item = chat.querySelector('[data-seq="' + data.seq + '"]');
     if (item) { fillMessage(item, {removed: true}); }
   });
-  on("presence_changed", function (data) { renderPeople(data.people, mutedShown); });
+  // Arrivals and departures come one at a time; the whole list only with each (re)join.
+  on("person_joined", function (data) {
+    var others = peopleShown.filter(function (person) { return person.id !== data.person.id; });
+    others.push(data.person);
+    others.sort(function (a, b) { return a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1; });
+    renderPeople(others, mutedShown);
+  });
+  on("person_left", function (data) {
+    renderPeople(peopleShown.filter(function (person) { return person.id !== data.user_id; }),
+                 mutedShown);
+  });
   on("hands_changed", function (data) { renderHands(data.hands, data.called); });
   on("room_changed", renderState);
   socket.on("removed_from_room", function (data) {

@@ -231,9 +231,9 @@ def test_rooms_replay_and_forum_posts_cross_between_two_workers(cast: Cast, work
             await arizona.ask("join_room", session_id=session_id, last_seq=0)
             # Arizona's entry, made on worker 1, reaches Georgia on worker 2 (and so proves
             # worker 2 is listening to Redis before any message is counted).
-            await _until(lambda: any(len(event["people"]) == 2
-                                     for event in georgia.heard("presence_changed")),
-                         "worker 1's presence change to reach worker 2")
+            await _until(lambda: any(event["person"]["id"] == arizona.id
+                                     for event in georgia.heard("person_joined")),
+                         "worker 1's arrival to reach worker 2")
 
             # Said through worker 1, heard on worker 2, in order.
             for n in range(3):

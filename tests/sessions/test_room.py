@@ -24,11 +24,17 @@ def test_people_who_may_attend_join_and_see_who_is_here(in_room, live_session, m
     names = {p["name"] for p in answer["room"]["people"]}
     assert names == {facilitator.name, other_member.name}
     assert answer["room"]["me"]["may_run"] is False
-    assert received(host, "presence_changed")[-1]["people"] == answer["room"]["people"]
+    assert [e["person"]["name"] for e in received(host, "person_joined")] == [
+        other_member.name]
     assert db.session.scalar(select(db.func.count(Attendance.id))) == 2
+    received(host, "person_joined")
+    second_tab, again = in_room(other_member, live_session)  # a second tab: no new arrival
+    assert len(again["room"]["people"]) == 2 and received(host, "person_joined") == []
+    second_tab.disconnect(namespace="/live")
+    assert received(host, "person_left") == []  # still here in the first tab
     georgia.disconnect(namespace="/live")
-    assert [p["name"] for p in received(host, "presence_changed")[-1]["people"]] == [
-        facilitator.name]
+    assert received(host, "person_left") == [{"session_id": live_session.id,
+                                              "user_id": other_member.id}]
     visit = db.session.scalar(select(Attendance).where(Attendance.user_id == other_member.id))
     db.session.refresh(visit)
     assert visit.left_at is not None
