@@ -26,6 +26,7 @@
   var lastSeq = 0;
   var me = {id: Number(document.body.dataset.userId), may_run: mayRun};
   var joined = false;
+  var inRoom = false;  // this connection has joined (false again once it drops)
   var removed = false;
   var outbox = {};  // client_id -> {body, item, extra}: sent but not yet acknowledged
   var groupChats = {};  // group id -> its chat list, for the groups this page shows
@@ -345,6 +346,7 @@
       });
       var wasJoined = joined;
       joined = true;
+      inRoom = true;
       connection.textContent = wasJoined ? "Back in the room." : "You're in the room.";
       joinedHandlers.forEach(function (handler) { handler(snapshot); });
     });
@@ -353,6 +355,7 @@
   socket.on("connect", join);
   if (socket.connected) { join(); }
   socket.on("disconnect", function () {
+    inRoom = false;
     if (!removed) {
       connection.textContent = "Connection lost. Reconnecting… Messages you send will go " +
         "when it's back.";
@@ -372,6 +375,9 @@
   function deliver(clientId) {
     var entry = outbox[clientId];
     if (!entry) { return; }
+    // Out of the room (the connection dropped and the rejoin hasn't answered yet), it waits
+    // in the outbox; joining sends everything there, under the same client ids.
+    if (!inRoom) { return; }
     var payload = Object.assign({body: entry.body, client_id: clientId}, entry.extra || {});
     ask("send_message", payload).then(function (answer) {
       if (answer.ok) {
@@ -486,12 +492,15 @@
       members.className = "workspace-meta";
       members.textContent = group.members.map(personLabel).join("; ") || "No one yet";
       section.appendChild(members);
+      var log = document.createElement("div");
+      log.className = "workspace-chat workspace-chat--group";
+      log.setAttribute("role", "log");
+      log.setAttribute("aria-label", "Chat in " + group.name);
+      log.tabIndex = 0;
       var list = document.createElement("ol");
-      list.className = "workspace-chat workspace-chat--group";
-      list.setAttribute("role", "log");
-      list.setAttribute("aria-label", "Chat in " + group.name);
-      list.tabIndex = 0;
-      section.appendChild(list);
+      list.className = "workspace-chat__list";
+      log.appendChild(list);
+      section.appendChild(log);
       groupChats[group.id] = list;
       var groupForm = document.createElement("form");
       groupForm.className = "usa-form workspace-chat__form";
