@@ -34,9 +34,11 @@ class Pending:
     first: bool = False
 
 
-def publish(event_name: str, payload: dict[str, Any], *, to: str) -> None:
-    """Tell a room something once the current unit of work commits (at once if none is open)."""
-    on_commit(partial(_emit, event_name, payload, to))
+def publish(event_name: str, payload: dict[str, Any], *, to: str,
+            skip_sid: str | None = None) -> None:
+    """Tell a room something once the current unit of work commits (at once if none is open);
+    `skip_sid` leaves out the socket that caused it, when it already has what it says."""
+    on_commit(partial(_emit, event_name, payload, to, skip_sid))
 
 
 def on_commit(action: Callable[[], None], *, first: bool = False) -> None:
@@ -48,8 +50,8 @@ def on_commit(action: Callable[[], None], *, first: bool = False) -> None:
     session.info.setdefault(PENDING, []).append(Pending(action, first))
 
 
-def _emit(event_name: str, payload: dict[str, Any], room: str) -> None:
-    socketio.emit(event_name, payload, to=room, namespace=NAMESPACE)
+def _emit(event_name: str, payload: dict[str, Any], room: str, skip_sid: str | None) -> None:
+    socketio.emit(event_name, payload, to=room, namespace=NAMESPACE, skip_sid=skip_sid)
 
 
 def _deliver(session: Session) -> None:

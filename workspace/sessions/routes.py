@@ -15,7 +15,7 @@ from workspace.database import utcnow
 from workspace.forums.forms import BODY_HINT
 from workspace.policy import Action
 from workspace.policy import sessions as session_policy
-from workspace.sessions import pages, service
+from workspace.sessions import notes, pages, service
 from workspace.sessions.forms import CancelForm, EditSessionForm, NewSessionForm, SessionForm
 from workspace.sessions.models import LiveSession, RsvpAnswer
 from workspace.timezones import zone
@@ -128,12 +128,14 @@ def _previews(community: Community, form: SessionForm) -> dict[str, str] | None:
 def show(slug: str, session_id: int) -> ResponseReturnValue:
     community, session = _session(slug, session_id)
     standing = policy.standing_in(me(), community)
-    return _render("sessions/show.html", community, session=session, now=utcnow(),
+    now = utcnow()
+    return _render("sessions/show.html", community, session=session, now=now,
                    may_attend=session_policy.may_attend(me(), session, standing),
                    may_rsvp=session_policy.may_rsvp(me(), session, standing),
                    may_change=session_policy.may_change_session(me(), session, standing),
                    mine=pages.answer_of(me(), session), counts=pages.answer_counts(session),
-                   attendance=pages.attendance_record(session))
+                   attendance=pages.attendance_record(session),
+                   notes_record=notes.notes_record(session, now))
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
