@@ -481,7 +481,7 @@ EVENT_EXPECTATIONS: dict[str, str] = {
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
-                    "mute_participant", "remove_participant")},
+                    "mute_participant", "remove_participant", "notes_sync", "notes_update")},
 }
 
 
@@ -968,9 +968,10 @@ EVENT_PAYLOADS: dict[str, Provider] = {
     **{f"/live {name}": lambda w, role: {"session_id": w.sessions["live"], "body": "Hi",
                                          "client_id": f"matrix-{role}", "message_id": 1,
                                          "user_id": w.people["member"].id, "minutes": 5,
-                                         "text": "Notice", "after_seq": 0, "reason": "x"}
+                                         "text": "Notice", "after_seq": 0, "reason": "x",
+                                         "state_vector": b"\x00", "update": b"\x00\x00"}
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
-                    "mute_participant", "remove_participant")},
+                    "mute_participant", "remove_participant", "notes_sync", "notes_update")},
 }

@@ -24,6 +24,8 @@ EVERYONE = {
     "lower_hand": {},
     "flag_message": {"message_id": "message", "reason": "Off topic"},
     "leave_room": {},
+    "notes_sync": {"state_vector": b"\x00"},
+    "notes_update": {"update": b"\x00\x00"},
 }
 
 
