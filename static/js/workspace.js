@@ -118,7 +118,8 @@
 
   // Live notifications for signed-in people.
   if (document.body.dataset.userId && window.io) {
-    var socket = window.io("/live", { transports: ["websocket", "polling"] });
+    // WebSocket first; where a state network blocks it, HTTP long-polling carries the same events.
+    var socket = window.io("/live", { transports: ["websocket", "polling"], tryAllTransports: true });
     window.workspaceSocket = socket;
     socket.on("notification_added", function (data) {
       var badge = document.querySelector("[data-notification-count]");

@@ -15,6 +15,7 @@ scrolling: `scrollWidth` no wider than the viewport), and optionally audited wit
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urlsplit
@@ -305,6 +306,14 @@ class Driver:
         """Check a checkbox or choose a radio button."""
         raise NotImplementedError
 
+    def enter_date(self, locator: Locator, day: date) -> None:
+        """Put a day into a native date input."""
+        raise NotImplementedError
+
+    def enter_time(self, locator: Locator, clock: time) -> None:
+        """Put a wall-clock time into a native time input."""
+        raise NotImplementedError
+
     # Shared steps ------------------------------------------------------------------------------
 
     def sign_in(self, email: str, password: str = DEMO_PASSWORD) -> None:
@@ -338,6 +347,12 @@ class PointerDriver(Driver):
         element_id = locator.get_attribute("id")
         self.page.locator(f"label[for='{element_id}']").click()
         assert locator.is_checked(), f"clicking the label of {locator} did not check it"
+
+    def enter_date(self, locator: Locator, day: date) -> None:
+        locator.fill(day.isoformat())
+
+    def enter_time(self, locator: Locator, clock: time) -> None:
+        locator.fill(clock.strftime("%H:%M"))
 
 
 class KeyboardDriver(Driver):
@@ -406,6 +421,28 @@ class KeyboardDriver(Driver):
         if not locator.is_checked():
             self.page.keyboard.press("Space")
         assert locator.is_checked(), f"Space did not check {locator}"
+
+    def enter_date(self, locator: Locator, day: date) -> None:
+        # Chromium's date input (en-US) is three fields, month, day and year, each moving on to
+        # the next once it has its digits.
+        self._type_segments(locator, day.strftime("%m%d%Y"), segments=3)
+        assert locator.input_value() == day.isoformat(), (
+            f"typing {day:%m/%d/%Y} into {locator} gave {locator.input_value()!r}")
+
+    def enter_time(self, locator: Locator, clock: time) -> None:
+        # Hour, minute, then A or P for the half of the day.
+        self._type_segments(locator, clock.strftime("%I%M") + clock.strftime("%p")[0],
+                            segments=3)
+        assert locator.input_value() == clock.strftime("%H:%M"), (
+            f"typing {clock:%I:%M %p} into {locator} gave {locator.input_value()!r}")
+
+    def _type_segments(self, locator: Locator, keys: str, *, segments: int) -> None:
+        self.focus(locator)
+        # Shift+Tab lands on the last field of the input: the left arrow walks back to the
+        # first without changing anything.
+        for _ in range(segments - 1):
+            self.page.keyboard.press("ArrowLeft")
+        self.page.keyboard.type(keys)
 
 
 def make_driver(mode: str, page: Page, *, audit: bool = False) -> Driver:

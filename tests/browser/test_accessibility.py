@@ -47,6 +47,13 @@ NARROW = 320
 # Endpoints of forms people type into whose error state needs no audit of its own, and why.
 NO_ERROR_STATE: dict[str, str] = {}
 
+# Pages the crawl must reach as these people: if MAX_PAGES runs out first, raise it.
+MUST_REACH: dict[str, set[str]] = {
+    "facilitator": {"sessions.index", "sessions.show", "sessions.new", "sessions.edit",
+                    "sessions.cancel", "sessions.roster", "my_sessions.index_mine"},
+    "az.member": {"sessions.index", "sessions.show", "my_sessions.index_mine"},
+}
+
 
 def endpoint_of(live_server: Any, path: str) -> str:
     adapter = live_server.app.url_map.bind("127.0.0.1")
@@ -122,6 +129,9 @@ def test_every_page_reachable_by_a_role_passes_axe_and_reflows(role, open_page, 
                      if link not in seen)
 
     assert len(audited) >= 3, f"the crawl as {role} found almost nothing: {audited}"
+    unreached = MUST_REACH.get(role, set()) - set(per_endpoint)
+    assert not unreached, (f"the crawl as {role} stopped after {len(audited)} pages without "
+                           f"reaching {sorted(unreached)}: {audited}")
     missing = form_pages - {entry["endpoint"] for entry in FORM_ERROR_STATES} - set(
         NO_ERROR_STATE)
     assert not missing, (f"forms without an audited error state: {sorted(missing)}. Add them "
@@ -134,31 +144,77 @@ def test_every_page_reachable_by_a_role_passes_axe_and_reflows(role, open_page, 
 
 # The crawl audits one page of each endpoint; these are the catalogue's other states: a person of
 # a state agency with "Open to my state" chosen, a state taking part in nothing, a later page,
-# and filters matching nothing.
+# and filters matching nothing; and a series' sessions as its facilitator sees them, with a
+# session that has ended and its roster. Paths take ids from _ids().
 PAGE_STATES: dict[str, list[str]] = {
     "tx.member": ["/communities/?open_to=TX", "/communities/?state=TX", "/communities/?page=2",
                   "/communities/?state=TX&open_to=AZ&q=nothing+matches"],
+    "facilitator": [f"/communities/{SDI}/sessions",
+                    f"/communities/{SDI}/sessions/{{past_session}}",
+                    f"/communities/{SDI}/sessions/{{past_session}}/roster"],
 }
+
+
+def audit_state(page: Page) -> list[str]:
+    """axe problems of the page as it stands, with its disclosures open, and at 320px."""
+    problems = describe_violations(page.url, axe_violations(page))
+    problems += audit_open_states(page, header=False)
+    page.set_viewport_size({"width": NARROW, "height": 800})
+    scroll_width, _ = page_widths(page)
+    if scroll_width > NARROW:
+        problems.append(f"{page.url} scrolls sideways at {NARROW}px ({scroll_width}px)")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return problems
 
 
 def test_each_state_of_a_page_passes_axe_and_reflows(open_page: Callable[..., Page],
                                                     live_server):
+    values = _ids(live_server)
     problems: list[str] = []
     for role, paths in PAGE_STATES.items():
         page = open_page()
         PointerDriver(page).sign_in(ROLES[role])
         for path in paths:
+            path = path.format(**values)
             response = page.goto(path)
             if not response or response.status != 200:
                 problems.append(f"{path} answered {response.status if response else None}")
                 continue
-            problems += describe_violations(page.url, axe_violations(page))
-            problems += audit_open_states(page, header=False)
-            page.set_viewport_size({"width": NARROW, "height": 800})
-            scroll_width, _ = page_widths(page)
-            if scroll_width > NARROW:
-                problems.append(f"{path} scrolls sideways at {NARROW}px ({scroll_width}px)")
-            page.set_viewport_size({"width": 1280, "height": 900})
+            problems += audit_state(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_session_answered_and_a_session_cancelled_pass_axe_and_reflow(
+        open_page: Callable[..., Page], live_server):
+    """States a session reaches by a form: an answer given (its button pressed, the message
+    saying so) and a cancellation (the alert on its page, the mark on every list)."""
+    session = f"/communities/{SDI}/sessions/{_ids(live_server)['session']}"
+    problems: list[str] = []
+
+    member = open_page()
+    driver = PointerDriver(member)
+    driver.sign_in(ROLES["az.member"])
+    driver.goto(session)
+    driver.navigate_by(member.get_by_role("button", name="Maybe", exact=True))
+    assert member.get_by_role("button", name="Maybe", exact=True).get_attribute(
+        "aria-pressed") == "true"
+    problems += audit_state(member)
+
+    page = open_page()
+    facilitator = PointerDriver(page)
+    facilitator.sign_in(ROLES["facilitator"])
+    facilitator.goto(session + "/cancel")
+    facilitator.fill(page.get_by_label(re.compile("^Reason")), "The presenter is ill.")
+    facilitator.navigate_by(page.get_by_role("button", name="Cancel the session"))
+    assert page.locator("#cancelled-heading").count() == 1, page.url
+    problems += audit_state(page)
+    facilitator.goto(f"/communities/{SDI}/sessions")
+    # The struck-through title says it in words too, for a list of links.
+    assert page.get_by_role("link", name=re.compile(r"^Cancelled: Session 3: ")).count() == 1
+    problems += audit_state(page)
+
+    driver.goto("/sessions")  # the member's answer beside the cancelled session
+    problems += audit_state(member)
     assert not problems, "\n".join(problems)
 
 
@@ -231,6 +287,7 @@ def _ids(live_server: Any) -> dict[str, Any]:
     from workspace.communities.models import Community
     from workspace.forums.models import ForumCategory, Post, Topic
     from workspace.organizations.models import Organization
+    from workspace.sessions.models import LiveSession
 
     with live_server.database() as session:
         member = session.scalar(select(User.id).where(User.email == "az.member@example.org"))
@@ -248,10 +305,17 @@ def _ids(live_server: Any) -> dict[str, Any]:
             "topic": topic,
             "own_post": session.scalar(posts.where(Post.author_id == member)),
             "other_post": session.scalar(posts.where(Post.author_id != member)),
+            # "Session 3", two weeks ahead: one session, not part of a repeat.
+            "session": session.scalar(select(LiveSession.id).where(
+                LiveSession.community_id == sdi, LiveSession.number == 3)),
+            "past_session": session.scalar(select(LiveSession.id).where(
+                LiveSession.community_id == sdi, LiveSession.number == 1)),
         }
 
 
-# Each form sent once with required fields empty: who, where, which form, which fields to clear.
+# Each form sent once with required fields empty: who, where, which form, which fields to clear
+# (or to fill with something wrong, and options to choose, both by label), and what the summary
+# must then say.
 FORM_ERROR_STATES: list[dict[str, Any]] = [
     {"endpoint": "auth.sign_in", "role": "visitor", "path": "/sign-in"},
     {"endpoint": "auth.forgot_password", "role": "visitor", "path": "/password/forgot"},
@@ -299,6 +363,26 @@ FORM_ERROR_STATES: list[dict[str, Any]] = [
     {"endpoint": "moderation.hide_flagged", "role": "facilitator",
      "path": f"/communities/{SDI}/moderation/flags/{{flag}}/hide",
      "form": "main form[action$='/hide']"},
+    # Sessions: the title missing; the end before the start; a time the clocks skip (2:30 AM
+    # on the second Sunday of March, Eastern); a session moved without a reason; a
+    # cancellation without one.
+    {"endpoint": "sessions.new", "role": "facilitator", "path": f"/communities/{SDI}/sessions/new",
+     "form": "main form[action$='/sessions/new']"},
+    {"endpoint": "sessions.new", "role": "facilitator", "path": f"/communities/{SDI}/sessions/new",
+     "form": "main form[action$='/sessions/new']",
+     "fill": {"Title": "Audited session", "Date": "2030-01-15", "Starts": "14:00",
+              "Ends": "13:00"}, "message": "Ends: End the session after it starts"},
+    {"endpoint": "sessions.new", "role": "facilitator", "path": f"/communities/{SDI}/sessions/new",
+     "form": "main form[action$='/sessions/new']",
+     "fill": {"Title": "Audited session", "Date": "2030-03-10", "Starts": "02:30",
+              "Ends": "03:30"}, "choose": {"Time zone": "America/New_York"},
+     "message": "Starts: 2:30 AM does not exist on March 10, 2030 in Eastern time"},
+    {"endpoint": "sessions.edit", "role": "facilitator",
+     "path": f"/communities/{SDI}/sessions/{{session}}/edit", "form": "main form[action$='/edit']",
+     "fill": {"Date": "2030-02-12"}, "message": "Reason for the change: Say why the time changes"},
+    {"endpoint": "sessions.cancel", "role": "facilitator",
+     "path": f"/communities/{SDI}/sessions/{{session}}/cancel",
+     "form": "main form[action$='/cancel']"},
 ]
 
 _ERRORS_ARE_TIED_TO_FIELDS = """() => Array.from(document.querySelectorAll('[aria-invalid=true]'))
@@ -326,17 +410,25 @@ def test_every_form_error_state_passes_axe(open_page: Callable[..., Page], live_
             form = page.locator(entry.get("form", "main form[method=post]:not([action])")).first
             for label in entry.get("clear", []):
                 form.get_by_label(re.compile("^" + re.escape(label))).fill("")
+            for label, value in entry.get("fill", {}).items():
+                form.get_by_label(re.compile("^" + re.escape(label) + r"\b")).fill(value)
+            for label, value in entry.get("choose", {}).items():
+                form.get_by_label(re.compile("^" + re.escape(label))).select_option(value)
             form.evaluate("form => { form.noValidate = true; }")
             with page.expect_navigation() as navigation:
                 form.locator("button[type=submit]").first.click()
             status = navigation.value.status if navigation.value else None
             if status != 422:
-                problems.append(f"{path} sent empty answered {status}, not 422 "
+                sent = entry.get("fill", "empty")
+                problems.append(f"{path} sent {sent} answered {status}, not 422 "
                                 f"{watch(page).summary()}")
                 continue
             summary = page.locator("#form-errors")
             if summary.count() != 1:
                 problems.append(f"{path}: no error summary (#form-errors)")
+            elif entry.get("message", "") not in summary.inner_text():
+                problems.append(f"{path}: the error summary does not say "
+                                f"{entry['message']!r}: {summary.inner_text()!r}")
             elif not summary.evaluate("el => el === document.activeElement"):
                 problems.append(f"{path}: the error summary does not receive focus")
             untied = page.evaluate(_ERRORS_ARE_TIED_TO_FIELDS)

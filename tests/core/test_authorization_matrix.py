@@ -402,6 +402,20 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         "POST":                   "login    404      403      changed changed changed  changed",
         "POST empty":             "login    404      403      redirect redirect redirect redirect",
     },
+    "sessions.room_page": {
+        "GET":                    "login    404      403      ok      ok      ok       ok",
+    },
+    "sessions.open_room": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "sessions.summary": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST empty":             "login    404      403      403     403     redirect redirect",
+    },
+    "sessions.attendance_csv": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+    },
     "sessions.roster": {
         "GET":                    "login    404      403      403     403     ok       ok",
     },
@@ -481,7 +495,9 @@ EVENT_EXPECTATIONS: dict[str, str] = {
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
-                    "mute_participant", "remove_participant", "notes_sync", "notes_update")},
+                    "mute_participant", "remove_participant", "start_breakouts",
+                    "move_to_group", "end_breakouts", "join_group", "notes_sync",
+                    "notes_update")},
 }
 
 
@@ -717,6 +733,7 @@ DATA: dict[str, dict[str, Provider]] = {
                       "reason": lambda w, role: "The state board moved its meeting"},
     "sessions.cancel": {"reason": lambda w, role: "The presenter is ill"},
     "sessions.rsvp": {"answer": lambda w, role: "maybe"},
+    "sessions.summary": {"summary": lambda w, role: "States shared their rubrics."},
     "moderation.hide_flagged": {"reason": lambda w, role: "Off topic"},
 }
 CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {
@@ -973,5 +990,7 @@ EVENT_PAYLOADS: dict[str, Provider] = {
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
-                    "mute_participant", "remove_participant", "notes_sync", "notes_update")},
+                    "mute_participant", "remove_participant", "start_breakouts",
+                    "move_to_group", "end_breakouts", "join_group", "notes_sync",
+                    "notes_update")},
 }

@@ -20,13 +20,14 @@ from workspace.sessions.models import SessionNote
 class Browser:
     """One open room page's copy of the notes, synced the way static/src/room-notes.js does."""
 
-    def __init__(self, client, session) -> None:
-        self.client, self.session = client, session
+    def __init__(self, client, session, group_id: int | None = None) -> None:
+        self.client, self.session, self.group_id = client, session, group_id
         self.doc: Doc = Doc()
         self.text = self.doc.get(notes.NOTES_TEXT, type=Text)
 
     def sync(self) -> dict:
-        answer = ask(self.client, "notes_sync", self.session, state_vector=self.doc.get_state())
+        answer = ask(self.client, "notes_sync", self.session, state_vector=self.doc.get_state(),
+                     **self._group())
         assert answer["ok"], answer
         self.doc.apply_update(answer["update"])
         missing = self.doc.get_update(answer["state_vector"])
@@ -40,10 +41,14 @@ class Browser:
         return self.send(self.doc.get_update(before))
 
     def send(self, update: bytes) -> dict:
-        return ask(self.client, "notes_update", self.session, update=update)
+        return ask(self.client, "notes_update", self.session, update=update, **self._group())
+
+    def _group(self) -> dict:
+        return {} if self.group_id is None else {"group_id": self.group_id}
 
     def hear(self) -> int:
-        heard = received(self.client, "notes_updated")
+        heard = [event for event in received(self.client, "notes_updated")
+                 if event["group_id"] == self.group_id]
         for event in heard:
             self.doc.apply_update(event["update"])
         return len(heard)
@@ -227,3 +232,35 @@ def test_the_session_page_shows_the_notes_once_the_room_has_closed(browser, clie
     page = client_as(observer).get(address).get_data(as_text=True)
     assert "Shared notes" in page
     assert "Next steps:\n&lt;b&gt;Georgia&lt;/b&gt; drafts the plan." in page
+
+
+def test_each_breakout_group_writes_its_own_notes(browser, in_room, client_as, community,
+                                                 live_session, member, other_member,
+                                                 facilitator):
+    host, arizona, georgia = browser(facilitator), browser(member), browser(other_member)
+    ask(host.client, "start_breakouts", live_session, method="manual",
+        assignments={"Pairs": [member.id], "Solo": [other_member.id]})
+    pairs, solo = [g["id"] for g in received(georgia.client, "breakouts_started")[-1]["groups"]]
+    for client, group in ((arizona.client, pairs), (georgia.client, solo),
+                          (host.client, pairs)):
+        assert ask(client, "join_group", live_session, group_id=group)["ok"]
+    in_pairs = Browser(arizona.client, live_session, pairs)
+    in_pairs.sync()
+    listening = Browser(host.client, live_session, pairs)
+    listening.sync()
+    assert in_pairs.type(0, "Pairs decided X.")["ok"]
+    listening.hear()
+    assert str(listening) == "Pairs decided X."
+    assert not [e for e in received(georgia.client, "notes_updated")]  # not in that group
+    outside = Browser(georgia.client, live_session, pairs)
+    refused = ask(georgia.client, "notes_sync", live_session, group_id=pairs,
+                  state_vector=outside.doc.get_state())
+    assert refused["ok"] is False and "aren't in that breakout group" in refused["error"]
+    assert arizona.type(0, "Room. ")["ok"]  # the room's own notes are another document
+    ask(host.client, "end_breakouts", live_session)
+    assert in_pairs.type(0, "Late. ")["ok"] is False  # the group has closed
+    ask(host.client, "end_session", live_session)
+    page = client_as(member).get(f"/communities/{community.slug}/sessions/{live_session.id}")
+    text = page.get_data(as_text=True)
+    assert "Shared notes" in text and "Room. " in text
+    assert "Notes of breakout group “Pairs”" in text and "Pairs decided X." in text

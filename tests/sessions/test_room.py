@@ -146,7 +146,8 @@ def test_facilitators_delete_members_flag_into_the_shared_queue(in_room, live_se
     assert ask(host, "delete_message", live_session, message_id=sent["id"]) == {"ok": True}
     assert received(georgia, "message_removed")[-1]["seq"] == sent["seq"]
     _, later = (None, ask(georgia, "replay", live_session, after_seq=0))
-    assert later["messages"] == [{"seq": 1, "id": sent["id"], "removed": True}]
+    assert later["messages"] == [{"seq": 1, "id": sent["id"], "removed": True,
+                                  "group_id": None, "to_all_groups": False}]
     assert db.session.scalar(select(Flag.resolved_at)) is not None
 
 

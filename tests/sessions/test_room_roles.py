@@ -16,6 +16,7 @@ RUN_THE_ROOM = {
     "start_session": {},
     "end_session": {},
     "delete_message": {"message_id": "message"},
+    "start_breakouts": {"method": "state"},
 }
 EVERYONE = {
     "send_message": {"body": "Hello", "client_id": "role-test-1"},

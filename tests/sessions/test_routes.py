@@ -180,3 +180,87 @@ def test_each_answer_is_a_button(community, facilitator, member, client_as, answ
                                      starts_at=utcnow() + timedelta(days=1))
     page = client_as(member).get(url(community, f"/{session.id}")).get_data(as_text=True)
     assert f'name="answer" value="{answer.value}"' in page
+
+
+def test_the_room_page_is_for_people_who_may_attend(community, facilitator, member, observer,
+                                                    client_as):
+    session = factories.make_session(community, facilitator,
+                                     starts_at=utcnow() - timedelta(minutes=5))
+    page = client_as(member).get(url(community, f"/{session.id}/room"))
+    assert page.status_code == 200 and b"data-room=" in page.data
+    assert b"Run the session" not in page.data
+    assert b"Run the session" in client_as(facilitator).get(
+        url(community, f"/{session.id}/room")).data
+    assert client_as(observer).get(url(community, f"/{session.id}/room")).status_code == 403
+    listing = client_as(member).get(url(community, f"/{session.id}")).get_data(as_text=True)
+    assert "Join the live room" in listing
+
+
+def test_a_facilitator_opens_the_room_early_for_hosts(community, facilitator, member,
+                                                      client_as):
+    session = factories.make_session(community, facilitator,
+                                     starts_at=utcnow() + timedelta(hours=3))
+    page = client_as(facilitator).get(url(community, f"/{session.id}")).get_data(as_text=True)
+    assert "Open the room early for hosts" in page
+    response = client_as(facilitator).post(url(community, f"/{session.id}/room/open"))
+    assert response.headers["Location"].endswith(f"/sessions/{session.id}/room")
+    waiting = client_as(member).get(url(community, f"/{session.id}/room")).get_data(
+        as_text=True)
+    assert "getting ready" in waiting
+
+
+def test_afterwards_the_record_the_summary_and_its_follow_up_topic(
+        app, community, facilitator, member, observer, client_as, in_room):
+    from tests.forums.conftest import start_forum
+    from tests.sessions.conftest import ask
+    from workspace.forums.models import Topic
+
+    start_forum(community)
+    session = factories.make_session(community, facilitator,
+                                     starts_at=utcnow() - timedelta(minutes=5))
+    client, _ = in_room(member, session)
+    ask(client, "send_message", session, body="We will share our **rubric**.",
+        client_id="az-00000001")
+    host, _ = in_room(facilitator, session)
+    ask(host, "end_session", session)
+    page = client_as(observer).get(url(community, f"/{session.id}")).get_data(as_text=True)
+    assert "<strong>rubric</strong>" in page and "2 people from 2 states" in page
+    editor = client_as(facilitator)
+    assert editor.post(url(community, f"/{session.id}/summary"),
+                       data={"summary": "", "publish": "1"}).status_code == 422
+    saved = editor.post(url(community, f"/{session.id}/summary"),
+                        data={"summary": "States shared **rubrics**."})
+    assert saved.status_code == 302
+    assert "rubrics" not in client_as(observer).get(url(community, f"/{session.id}")).get_data(
+        as_text=True)  # a draft: facilitators only
+    editor.post(url(community, f"/{session.id}/summary"),
+                data={"summary": "States shared **rubrics**.", "publish": "1"})
+    topic = db.session.scalar(select(Topic))
+    assert topic.title.startswith("Follow-up: ") and topic.category.name == "Session follow-ups"
+    page = client_as(observer).get(url(community, f"/{session.id}")).get_data(as_text=True)
+    assert "<strong>rubrics</strong>" in page and f"/forums/topics/{topic.id}" in page
+    editor.post(url(community, f"/{session.id}/summary"),
+                data={"summary": "Edited.", "publish": "1"})
+    assert db.session.scalar(select(db.func.count(Topic.id))) == 1  # published once
+    assert client_as(member).post(url(community, f"/{session.id}/summary"),
+                                  data={"summary": "x"}).status_code == 403
+
+
+def test_the_attendance_report_is_a_csv_for_facilitators(community, facilitator, member,
+                                                         client_as):
+    session = factories.make_session(community, facilitator,
+                                     starts_at=utcnow() - timedelta(hours=2))
+    member.name = "=HYPERLINK(\"evil\")"
+    factories.answer_rsvp(session, member, "going")
+    db.session.add(Attendance(session_id=session.id, user_id=member.id,
+                              joined_at=session.starts_at,
+                              left_at=session.starts_at + timedelta(minutes=45)))
+    db.session.commit()
+    response = client_as(facilitator).get(url(community, f"/{session.id}/attendance.csv"))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(__import__("csv").reader(response.get_data(as_text=True).splitlines()))
+    assert rows[0][:3] == ["State or organization", "Name", "Job title"]
+    arizona = next(row for row in rows if row[0] == "Arizona")
+    assert arizona[1].startswith("'=") and arizona[4:7] == ["Going", "Yes", "45"]
+    assert client_as(member).get(url(community, f"/{session.id}/attendance.csv")
+                                 ).status_code == 403

@@ -18,7 +18,7 @@ from flask_socketio import join_room, leave_room, rooms
 
 from workspace import errors, realtime
 from workspace.moderation import service as moderation
-from workspace.sessions import notes, pages, room
+from workspace.sessions import breakouts, notes, pages, room
 from workspace.sessions.models import LiveSession
 from workspace.sessions.moderation import CHAT
 
@@ -97,14 +97,16 @@ def replay(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(after, bool) or not isinstance(after, int) or after < 0:
         raise errors.Invalid("'after_seq' must be a whole number, 0 or more.",
                              field="after_seq")
-    messages, more = room.messages_after(session, after)
+    messages, more = room.messages_after(session, after, _me())
     return {"ok": True, "messages": messages, "more": more}
 
 
 @realtime.on("send_message")
 def send_message(data: dict[str, Any]) -> dict[str, Any]:
     session = _joined(data)
-    message = room.send(_me(), session, body=data.get("body"), client_id=data.get("client_id"))
+    message = room.send(_me(), session, body=data.get("body"), client_id=data.get("client_id"),
+                        group_id=data.get("group_id"),
+                        to_all_groups=data.get("to_all_groups") is True)
     return {"ok": True, "message": room.message_payload(message)}
 
 
@@ -192,6 +194,36 @@ def mute_participant(data: dict[str, Any]) -> dict[str, Any]:
 @realtime.on("remove_participant")
 def remove_participant(data: dict[str, Any]) -> dict[str, Any]:
     room.remove(_me(), _joined(data), data.get("user_id"))
+    return {"ok": True}
+
+
+@realtime.on("start_breakouts")
+def start_breakouts(data: dict[str, Any]) -> dict[str, Any]:
+    session = _joined(data)
+    groups = breakouts.start_breakouts(_me(), session, method=data.get("method"),
+                                       count=data.get("count"),
+                                       assignments=data.get("assignments"))
+    return {"ok": True, "groups": [group.id for group in groups]}
+
+
+@realtime.on("move_to_group")
+def move_to_group(data: dict[str, Any]) -> dict[str, Any]:
+    breakouts.move_person(_me(), _joined(data), user_id=data.get("user_id"),
+                          group_id=data.get("group_id"))
+    return {"ok": True}
+
+
+@realtime.on("end_breakouts")
+def end_breakouts(data: dict[str, Any]) -> dict[str, Any]:
+    breakouts.end_breakouts(_me(), _joined(data))
+    return {"ok": True}
+
+
+@realtime.on("join_group")
+def join_group(data: dict[str, Any]) -> dict[str, Any]:
+    """Hear a breakout group (its members; hosts may listen to every group)."""
+    session = _joined(data)
+    join_room(breakouts.group_to_join(_me(), session, data.get("group_id")))
     return {"ok": True}
 
 

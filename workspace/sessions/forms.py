@@ -107,3 +107,7 @@ class CancelForm(Form):
         DataRequired("Say why the session is cancelled: everyone coming is told."),
         Length(max=REASON_MAX)])
     following = BooleanField("Also cancel every later session of this repeat")
+
+
+class SummaryForm(Form):
+    summary = TextAreaField("Summary", validators=[Length(max=BODY_MAX)])

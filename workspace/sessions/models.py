@@ -135,6 +135,11 @@ class LiveSession(Model):
     # the occurrence is moved; and whether it was edited on its own (an override in calendars).
     original_starts_at: Mapped[datetime | None]
     is_detached: Mapped[bool] = mapped_column(default=False)
+    # What the facilitators wrote afterwards, and the forum topic that carries it on.
+    summary: Mapped[str] = mapped_column(Text, default="")
+    summary_html: Mapped[str] = mapped_column(Text, default="")
+    summary_published_at: Mapped[datetime | None]
+    follow_up_topic_id: Mapped[int | None] = mapped_column(ForeignKey("forum_topics.id"))
     # Who scheduled it, and the one-time value of the form they sent (writing.once).
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     client_nonce: Mapped[str | None] = mapped_column(String(64))
@@ -272,6 +277,10 @@ class ChatMessage(Model):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     hidden_at: Mapped[datetime | None]  # by moderation, from a flag
+    # Said in a breakout group (only its members and the hosts hear it); None: the whole room.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("session_breakout_groups.id"))
+    # Sent by a facilitator to every group at once during breakouts.
+    to_all_groups: Mapped[bool] = mapped_column(default=False)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     session: Mapped[LiveSession] = relationship()
@@ -294,6 +303,26 @@ class RaisedHand(Model):
     user: Mapped[User] = relationship()
 
 
+class BreakoutGroup(Model):
+    """A small group the facilitator split the room into, with its own chat (and notes).
+
+    Groups of one round share `round`; "bring everyone back" closes them, and they stay in the
+    record with what was said in them.
+    """
+
+    __tablename__ = "session_breakout_groups"
+    __table_args__ = (Index("ix_session_breakout_groups_session_round", "session_id", "round"),)
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"))
+    round: Mapped[int] = mapped_column(default=1)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[created]
+    closed_at: Mapped[datetime | None]
+    member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
 class SessionNote(Model):
     """The shared notes of a session's room, or of one breakout group in it: a Yjs document.
 
@@ -313,8 +342,7 @@ class SessionNote(Model):
 
     id: Mapped[intpk]
     session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"))
-    # Breakout groups come later; until then this is a plain number (no foreign key).
-    group_id: Mapped[int | None]
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("session_breakout_groups.id"))
     state: Mapped[bytes] = mapped_column(LargeBinary)
     text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]

@@ -25,7 +25,7 @@ from workspace.moderation.registry import (
 from workspace.policy import Action
 from workspace.policy import sessions as session_policy
 from workspace.sessions.models import ChatMessage, LiveSession
-from workspace.sessions.room import CHAT_MESSAGE, room_name
+from workspace.sessions.room import CHAT_MESSAGE, group_room, room_name
 from workspace.text import excerpt
 
 MESSAGE_HIDDEN = "chat_message_hidden"
@@ -64,7 +64,9 @@ def hide(moderator: User, message: ChatMessage, reason: str) -> None:
         moderation.log_action(moderator, session.community, MESSAGE_HIDDEN,
                               subject=describe(message), detail=reason)
         realtime.publish("message_removed", {"session_id": session.id, "seq": message.seq,
-                                             "id": message.id}, to=room_name(session))
+                                             "id": message.id},
+                         to=group_room(session, message.group_id) if message.group_id
+                         else room_name(session))
     db.session.commit()
 
 

@@ -24,27 +24,14 @@ from workspace.auth.models import User
 from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.policy import sessions as session_policy
-from workspace.sessions import room
-from workspace.sessions.models import LiveSession, RoomState, SessionNote
+from workspace.sessions import breakouts, room
+from workspace.sessions.models import BreakoutGroup, LiveSession, RoomState, SessionNote
 
 NOTES_TEXT = "notes"  # the Y.Text's name in every notes document, browser and server alike
 UPDATE_MAX = 1024 * 1024  # one update from a browser
 DOCUMENT_MAX = 4 * 1024 * 1024  # the whole merged document
 
 Result = TypeVar("Result")
-
-# Breakout groups (a later part of the room) say which groups a session has, who may write in
-# each group's notes and which Socket.IO room hears its changes: (session, person, group id)
-# -> room name, or an errors.WorkspaceError. Until one is registered only the session's own
-# notes exist.
-GroupRoom = Callable[[LiveSession, User, int], str]
-_group_rooms: list[GroupRoom] = []
-
-
-def finds_group_rooms(finder: GroupRoom) -> GroupRoom:
-    """Register the breakout groups' notes rooms (as a decorator, at import)."""
-    _group_rooms[:] = [finder]
-    return finder
 
 
 def group_arg(data: Any) -> int | None:
@@ -59,13 +46,12 @@ def group_arg(data: Any) -> int | None:
 
 
 def _audience(user: User, session: LiveSession, group_id: int | None) -> str:
-    """The Socket.IO room that hears about this document, once the person may write in it."""
+    """The Socket.IO room that hears about this document, once the person may write in it:
+    the whole room, or an open breakout group they are in (hosts: any open group)."""
     policy.require(user, session_policy.may_take_notes, session)
     if group_id is None:
         return room.room_name(session)
-    if not _group_rooms:
-        raise errors.NotFound("That breakout group isn't in this session.")
-    return _group_rooms[0](session, user, group_id)
+    return breakouts.group_to_join(user, session, group_id)
 
 
 def _which(session: LiveSession, group_id: int | None) -> ColumnElement[bool]:
@@ -173,19 +159,21 @@ def _locked_note(session: LiveSession, group_id: int | None) -> SessionNote:
 
 @dataclass(frozen=True)
 class NotesRecord:
-    group_id: int | None
+    group_name: str | None  # None: the whole room's notes
     text: str
     updated_at: datetime
 
 
 def notes_record(session: LiveSession, now: datetime) -> list[NotesRecord]:
-    """The notes' text for the session's record once the room has closed: the session's own
-    first, then each breakout group's; empty documents left out."""
+    """The notes' text for the session's record once the room has closed: the whole room's
+    first, then each breakout group's in the order they met; empty documents left out."""
     if session.room_state(now) is not RoomState.ENDED:
         return []
     rows = db.session.execute(
-        select(SessionNote.group_id, SessionNote.text, SessionNote.updated_at)
+        select(BreakoutGroup.name, SessionNote.text, SessionNote.updated_at)
+        .outerjoin(BreakoutGroup, BreakoutGroup.id == SessionNote.group_id)
         .where(SessionNote.session_id == session.id)
-        .order_by(SessionNote.group_id.is_not(None), SessionNote.group_id))
-    return [NotesRecord(group_id, text, updated_at) for group_id, text, updated_at in rows
+        .order_by(SessionNote.group_id.is_not(None), BreakoutGroup.round,
+                  BreakoutGroup.position))
+    return [NotesRecord(name, text, updated_at) for name, text, updated_at in rows
             if text.strip()]

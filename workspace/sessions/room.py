@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -23,6 +23,7 @@ from workspace.moderation import service as moderation
 from workspace.policy import sessions as session_policy
 from workspace.sessions.models import (
     Attendance,
+    BreakoutGroup,
     ChatMessage,
     LiveSession,
     RaisedHand,
@@ -109,11 +110,12 @@ def presence(session: LiveSession) -> list[dict[str, Any]]:
 
 
 def message_payload(message: ChatMessage) -> dict[str, Any]:
+    where = {"group_id": message.group_id, "to_all_groups": message.to_all_groups}
     if message.deleted_at is not None or message.hidden_at is not None:
-        return {"seq": message.seq, "id": message.id, "removed": True}
+        return {"seq": message.seq, "id": message.id, "removed": True, **where}
     return {"seq": message.seq, "id": message.id, "client_id": message.client_id,
             "author": person_card(message.author), "html": message.body_html,
-            "sent_at": message.created_at.isoformat()}
+            "sent_at": message.created_at.isoformat(), **where}
 
 
 def hands(session: LiveSession) -> list[dict[str, Any]]:
@@ -170,7 +172,7 @@ def enter(user: User, session: LiveSession, *, after_seq: int = 0) -> Entry:
     realtime.publish("presence_changed", {"session_id": session.id, "people": people},
                      to=room_name(session))
     db.session.commit()
-    missed, more = messages_after(session, after_seq)
+    missed, more = messages_after(session, after_seq, user)
     snapshot = {
         **state_payload(session, now), "people": people, "hands": hands(session),
         "messages": missed, "more": more, "last_seq": room.last_seq,
@@ -196,15 +198,33 @@ def leave(session_id: int, attendance_id: int) -> None:
     db.session.commit()
 
 
-def messages_after(session: LiveSession, after_seq: int) -> tuple[list[dict[str, Any]], bool]:
-    """What was said after this number, in order (removed ones as markers), and whether more
-    waits beyond this answer."""
-    rows = list(db.session.scalars(
-        select(ChatMessage).where(ChatMessage.session_id == session.id,
-                                  ChatMessage.seq > max(0, after_seq))
-        .options(joinedload(ChatMessage.author).joinedload(User.organization))
-        .order_by(ChatMessage.seq).limit(REPLAY_MAX + 1)))
+def messages_after(session: LiveSession, after_seq: int,
+                   viewer: policy.Person | None = None) -> tuple[list[dict[str, Any]], bool]:
+    """What was said after this number that the viewer may hear (the whole room's chat, and
+    their breakout groups'; hosts hear every group), in order, removed ones as markers, and
+    whether more waits beyond this answer."""
+    stmt = (select(ChatMessage).where(ChatMessage.session_id == session.id,
+                                      ChatMessage.seq > max(0, after_seq))
+            .options(joinedload(ChatMessage.author).joinedload(User.organization))
+            .order_by(ChatMessage.seq).limit(REPLAY_MAX + 1))
+    if viewer is not None and not session_policy.may_run_room(viewer, session):
+        groups = [g.id for g in groups_of(session) if viewer.id in g.member_ids]
+        stmt = stmt.where(or_(ChatMessage.group_id.is_(None), ChatMessage.group_id.in_(groups)))
+    rows = list(db.session.scalars(stmt))
     return [message_payload(m) for m in rows[:REPLAY_MAX]], len(rows) > REPLAY_MAX
+
+
+def groups_of(session: LiveSession, *, open_only: bool = False) -> list[BreakoutGroup]:
+    """The session's breakout groups (every round, or the open ones), in order."""
+    stmt = select(BreakoutGroup).where(BreakoutGroup.session_id == session.id)
+    if open_only:
+        stmt = stmt.where(BreakoutGroup.closed_at.is_(None))
+    return list(db.session.scalars(stmt.order_by(BreakoutGroup.round, BreakoutGroup.position)))
+
+
+def group_room(session: LiveSession, group_id: int) -> str:
+    """The members of one breakout group (and the hosts): their chat and notes."""
+    return f"{room_name(session)}:group:{group_id}"
 
 
 def _clean_client_id(client_id: Any) -> str:
@@ -214,8 +234,10 @@ def _clean_client_id(client_id: Any) -> str:
     return client_id
 
 
-def send(author: User, session: LiveSession, *, body: Any, client_id: Any) -> ChatMessage:
-    """Say something in the room; a retry with the same client id gives back the first."""
+def send(author: User, session: LiveSession, *, body: Any, client_id: Any,
+         group_id: Any = None, to_all_groups: bool = False) -> ChatMessage:
+    """Say something in the room (or in one's breakout group, or, for facilitators, to every
+    group at once); a retry with the same client id gives back the first."""
     policy.require(author, session_policy.may_enter_room, session)
     policy.require(author, session_policy.may_chat, session)
     client_id = _clean_client_id(client_id)
@@ -223,13 +245,19 @@ def send(author: User, session: LiveSession, *, body: Any, client_id: Any) -> Ch
         raise errors.Invalid("Write something before sending.", field="body")
     if len(body) > MESSAGE_MAX:
         raise errors.Invalid(f"Keep messages under {MESSAGE_MAX:,} characters.", field="body")
+    group = _group_for(author, session, group_id) if group_id is not None else None
+    if to_all_groups:
+        policy.require(author, session_policy.may_run_room, session)
+        if not groups_of(session, open_only=True):
+            raise errors.Invalid("No breakout groups are meeting.")
     existing = _sent_before(author, session, client_id)
     if existing is not None:
         return existing
     room = _room(session)
     message = ChatMessage(session_id=session.id, author_id=author.id, client_id=client_id,
                           body=body.strip(), body_html=render_markdown(body.strip()),
-                          seq=_next_seq(room), author=author)
+                          seq=_next_seq(room), author=author,
+                          group_id=group.id if group else None, to_all_groups=to_all_groups)
     db.session.add(message)
     try:
         db.session.flush()
@@ -240,9 +268,21 @@ def send(author: User, session: LiveSession, *, body: Any, client_id: Any) -> Ch
             raise
         return found
     realtime.publish("message_added", {"session_id": session.id, **message_payload(message)},
-                     to=room_name(session))
+                     to=group_room(session, group.id) if group else room_name(session))
     db.session.commit()
     return message
+
+
+def _group_for(person: User, session: LiveSession, group_id: Any) -> BreakoutGroup:
+    """An open group of the session that the person is in (hosts may speak in any)."""
+    if isinstance(group_id, bool) or not isinstance(group_id, int):
+        raise errors.Invalid("'group_id' must be a whole number.", field="group_id")
+    group = db.session.get(BreakoutGroup, group_id)
+    if group is None or group.session_id != session.id or group.closed_at is not None:
+        raise errors.NotFound("That breakout group isn't meeting.")
+    if person.id not in group.member_ids and not session_policy.may_run_room(person, session):
+        raise errors.Forbidden("You aren't in that breakout group.")
+    return group
 
 
 def _sent_before(author: User, session: LiveSession, client_id: str) -> ChatMessage | None:
@@ -273,7 +313,9 @@ def delete_message(actor: User, session: LiveSession, message: ChatMessage) -> N
 
 def _removed_everywhere(session: LiveSession, message: ChatMessage) -> None:
     realtime.publish("message_removed", {"session_id": session.id, "seq": message.seq,
-                                         "id": message.id}, to=room_name(session))
+                                         "id": message.id},
+                     to=group_room(session, message.group_id) if message.group_id
+                     else room_name(session))
 
 
 CHAT_MESSAGE = "session_chat_message"

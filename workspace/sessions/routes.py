@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -15,8 +15,14 @@ from workspace.database import utcnow
 from workspace.forums.forms import BODY_HINT
 from workspace.policy import Action
 from workspace.policy import sessions as session_policy
-from workspace.sessions import notes, pages, service
-from workspace.sessions.forms import CancelForm, EditSessionForm, NewSessionForm, SessionForm
+from workspace.sessions import notes, pages, record, room, service
+from workspace.sessions.forms import (
+    CancelForm,
+    EditSessionForm,
+    NewSessionForm,
+    SessionForm,
+    SummaryForm,
+)
 from workspace.sessions.models import LiveSession, RsvpAnswer
 from workspace.timezones import zone
 from workspace.writing import signed_in
@@ -134,7 +140,11 @@ def show(slug: str, session_id: int) -> ResponseReturnValue:
                    may_rsvp=session_policy.may_rsvp(me(), session, standing),
                    may_change=session_policy.may_change_session(me(), session, standing),
                    mine=pages.answer_of(me(), session), counts=pages.answer_counts(session),
+                   room_state=session.room_state(now),
+                   may_run=session_policy.may_run_room(me(), session, standing),
+                   may_enter=session_policy.may_enter_room(me(), session, standing),
                    attendance=pages.attendance_record(session),
+                   transcript=record.transcript(session),
                    notes_record=notes.notes_record(session, now))
 
 
@@ -193,6 +203,69 @@ def rsvp(slug: str, session_id: int) -> ResponseReturnValue:
                RsvpAnswer.NOT_GOING: "You're not going: thanks for letting the facilitators "
                                      "know."}[answer.answer], "success")
     return redirect(_address(session, _anchor="rsvp"))
+
+
+@bp.route("/<int:session_id>/room")
+@login_required
+def room_page(slug: str, session_id: int) -> ResponseReturnValue:
+    community, session = _session(slug, session_id)
+    policy.require(me(), session_policy.may_attend, session)
+    now = utcnow()
+    return _render("sessions/room.html", community, session=session, now=now,
+                   state=session.room_state(now),
+                   may_run=session_policy.may_run_room(me(), session),
+                   may_enter=session_policy.may_enter_room(me(), session),
+                   why_not=session_policy.may_enter_room.refusal(session))
+
+
+@bp.route("/<int:session_id>/room/open", methods=["POST"])
+@login_required
+def open_room(slug: str, session_id: int) -> ResponseReturnValue:
+    """A facilitator opens the room early, for hosts only, and goes in."""
+    _community, session = _session(slug, session_id)
+    try:
+        room.open_for_hosts(me(), session)
+    except errors.Invalid as exc:
+        flash(exc.message, "error")
+        return redirect(_address(session))
+    return redirect(url_for(".room_page", slug=slug, session_id=session.id))
+
+
+@bp.route("/<int:session_id>/summary", methods=["GET", "POST"])
+@signed_in
+def summary(slug: str, session_id: int) -> ResponseReturnValue:
+    """The facilitators' summary: saved as they go, published with a follow-up topic."""
+    community, session = _session(slug, session_id)
+    policy.require(me(), session_policy.may_change_session, session)
+    form = SummaryForm()
+    if request.method == "GET":
+        form.summary.data = session.summary
+    previews = None
+    if request.method == "POST" and request.form.get("preview"):
+        previews = writing.preview(me(), community, form.summary.data or "")
+    elif form.validate_on_submit():
+        publish = bool(request.form.get("publish"))
+        try:
+            topic = record.save_summary(me(), session, form.summary.data or "",
+                                        publish=publish)
+        except errors.Invalid as exc:
+            form.add_error(exc)
+        else:
+            flash("The summary is published and a follow-up topic is open in the forum."
+                  if topic is not None else "The summary is saved.", "success")
+            return redirect(_address(session, _anchor="summary"))
+    return _render("sessions/summary.html", community, 422 if form.errors else 200, form=form,
+                   session=session, preview_html=previews)
+
+
+@bp.route("/<int:session_id>/attendance.csv")
+@login_required
+def attendance_csv(slug: str, session_id: int) -> ResponseReturnValue:
+    _community, session = _session(slug, session_id)
+    body = record.attendance_csv(me(), session)
+    name = f"attendance-{slug}-session-{session.id}.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/<int:session_id>/roster")

@@ -1,7 +1,7 @@
 """session notes: shared Yjs documents
 
 Revision ID: 86850fec0363
-Revises: e14a7c0f0001
+Revises: e14a7c0f0003
 Create Date: 2026-11-29 16:40:27.815246
 
 """
@@ -13,7 +13,7 @@ import workspace.database  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '86850fec0363'
-down_revision = 'e14a7c0f0001'
+down_revision = 'e14a7c0f0003'
 branch_labels = None
 depends_on = None
 
@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('updated_at', workspace.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['group_id'], ['session_breakout_groups.id'], name=op.f('fk_session_notes_group_id_session_breakout_groups')),
     sa.ForeignKeyConstraint(['session_id'], ['live_sessions.id'], name=op.f('fk_session_notes_session_id_live_sessions')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_session_notes_updated_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_session_notes')),
