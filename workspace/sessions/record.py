@@ -91,11 +91,12 @@ def save_summary(actor: User, session: LiveSession, text: str, *,
         topic = forums.start_topic(actor, follow_up_category(session),
                                    title=f"Follow-up: {session.label}"[:200], body=body)
         session.follow_up_topic_id = topic.id
-    session.summary = text
-    session.summary_html = writing.render_body(community, text)
+    if text != session.summary:
+        session.summary = text
+        session.summary_html = writing.render_body(community, text)
+        session.updated_at = utcnow()
     if publish and session.summary_published_at is None:
         session.summary_published_at = utcnow()
-    session.updated_at = utcnow()
     db.session.commit()
     return topic
 
