@@ -9,7 +9,8 @@ import * as Y from "yjs";
 const LOCAL = "textarea";
 const REMOTE = "server";
 const SEND_EVERY_MS = 700;  // batches typing: the live events share a per-person rate limit
-const RETRY_MS = 3000;
+const FIRST_RETRY_MS = 3000;
+const LAST_RETRY_MS = 60000;
 
 function bindNotes(room, panel) {
   const input = panel.querySelector("[data-notes-input]");
@@ -23,6 +24,7 @@ function bindNotes(room, panel) {
   let shown = "";  // what the textarea held after the last change we know of
   let pending = [];  // local updates the server hasn't acknowledged
   let sending = false;
+  let retryMs = FIRST_RETRY_MS;
   let timer = null;
   let joined = false;
   let closed = false;
@@ -139,6 +141,7 @@ function bindNotes(room, panel) {
     room.ask("notes_update", Object.assign({update: update}, where)).then((answer) => {
       sending = false;
       if (answer.ok) {
+        retryMs = FIRST_RETRY_MS;
         if (pending.length) { timer = window.setTimeout(send, SEND_EVERY_MS); } else { say("All changes saved."); }
         return;
       }
@@ -148,7 +151,9 @@ function bindNotes(room, panel) {
       } else {
         say("Not saved yet: " + answer.error);
       }
-      if (!closed) { timer = window.setTimeout(send, RETRY_MS); }
+      // Waits longer after each refusal (a rate limit, a full document) until one goes through.
+      if (!closed) { timer = window.setTimeout(send, retryMs); }
+      retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
     });
   }
 
