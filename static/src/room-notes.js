@@ -31,6 +31,9 @@ function bindNotes(room, panel) {
   let composing = false;
   let heldWhileComposing = [];
   let lastStatus = "";
+  const SAVED = "All changes saved.";
+  const MERGED = "Reconnected. Your notes and everyone else's are merged.";
+  let savedMessage = SAVED;  // what a successful send reports (after a reconnect: the merge)
 
   function say(message) {
     // A polite live region: only changes of state are written, never every keystroke.
@@ -124,6 +127,7 @@ function bindNotes(room, panel) {
   doc.on("update", (update, origin) => {
     keep();
     if (origin === REMOTE) { return; }
+    savedMessage = SAVED;
     pending.push(update);
     if (!joined) {
       say("Offline. What you type is kept here and merges with everyone's when you reconnect.");
@@ -142,7 +146,7 @@ function bindNotes(room, panel) {
       sending = false;
       if (answer.ok) {
         retryMs = FIRST_RETRY_MS;
-        if (pending.length) { timer = window.setTimeout(send, SEND_EVERY_MS); } else { say("All changes saved."); }
+        if (pending.length) { timer = window.setTimeout(send, SEND_EVERY_MS); } else { say(savedMessage); }
         return;
       }
       pending.unshift(update);  // merging is idempotent: sending it again is always safe
@@ -178,11 +182,10 @@ function bindNotes(room, panel) {
           say("The session has ended. The notes are kept in its record.");
           return;
         }
+        savedMessage = wasOffline ? MERGED : SAVED;
+        say(wasOffline ? MERGED : "The notes are up to date.");
+        if (wasOffline) { room.announce(MERGED); }
         send();
-        const message = wasOffline ? "Reconnected. Your notes and everyone else's are merged."
-          : "The notes are up to date.";
-        say(message);
-        if (wasOffline) { room.announce(message); }
       });
   }
 
