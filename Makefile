@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := workspace
 
-.PHONY: run test install assets browser lock lint bench-forums
+.PHONY: run test install assets browser lock lint bench-forums bench-live
 
 run: install assets
 	$(BIN)/flask db upgrade
@@ -60,3 +60,11 @@ bench-forums: install assets
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi; }
 	$(BIN)/python bench/forums.py
+
+# Live room speed: 100 and 500 Socket.IO clients in one room, one and two gevent workers (Redis),
+# against a bare Flask-SocketIO floor (127.0.0.1 only; a Redis of its own; about 5 minutes).
+bench-live: install
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
+	$(BIN)/python bench/live.py

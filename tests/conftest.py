@@ -51,6 +51,7 @@ TEST_SETTINGS: dict[str, Any] = {
     "SECRET_KEY": "test",
     "WTF_CSRF_ENABLED": False,
     "REDIS_URL": None,
+    "SOCKETIO_ASYNC_MODE": "threading",  # Flask-SocketIO's test client needs it
     "RATELIMIT_ENABLED": False,
     "SERVER_NAME": "localhost",
     "MAIL_SERVER": None,

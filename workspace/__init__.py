@@ -58,7 +58,7 @@ def register_extensions(app: Flask) -> None:
     # options from earlier init_app calls. The manager is realtime's, which can also evict.
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
                       client_manager=realtime.client_manager(app.config.get("REDIS_URL")),
-                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
+                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or realtime.async_mode(),
                       manage_session=False)
 
 
@@ -72,6 +72,7 @@ def import_live_event_handlers() -> None:
     from workspace.realtime import connection  # noqa: F401 - connect, errors
     from workspace.sessions import events as session_events  # noqa: F401
     from workspace.sessions import moderation as session_moderation  # noqa: F401 - flaggable
+    from workspace.sessions import poll_events  # noqa: F401 - polls and action items
 
 
 def register_blueprints(app: Flask) -> None:
@@ -86,13 +87,15 @@ def register_blueprints(app: Flask) -> None:
     from workspace.notifications.routes import bp as notifications_bp
     from workspace.organizations.routes import bp as organizations_bp
     from workspace.sessions.calendar_routes import bp as calendar_bp
+    from workspace.sessions.poll_routes import bp as polls_bp
     from workspace.sessions.routes import bp as sessions_bp
     from workspace.sessions.routes import mine_bp as my_sessions_bp
     from workspace.writing.routes import bp as writing_bp
 
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
                       notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
-                      writing_bp, sessions_bp, my_sessions_bp, calendar_bp):
+                      writing_bp, sessions_bp, my_sessions_bp, calendar_bp,
+                      polls_bp):
         app.register_blueprint(blueprint)
 
 

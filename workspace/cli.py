@@ -1,14 +1,13 @@
-"""Flask commands: `flask seed-demo`, `flask serve`."""
+"""Flask commands: `flask seed-demo`, `flask serve` (gevent, see workspace/serve.py)."""
 
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-
-from workspace.extensions import socketio
 
 
 @click.command("seed-demo")
@@ -30,15 +29,16 @@ def seed_demo_command() -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Serve the app with live (Socket.IO) support."""
-    click.echo(f"CoP Workspace on http://{host}:{port}/  (Ctrl+C stops it)")
-    # Flask refuses app.run() under its own CLI; this command exists to run the server.
-    os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    # current_app is typed as the Flask app itself, not the proxy that has _get_current_object.
-    socketio.run(current_app._get_current_object(), host=host, port=port,  # type: ignore[attr-defined]
-                 allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+    """Serve the app with gevent, live (Socket.IO) connections included."""
+    # gevent must patch the standard library before anything imports it, and this process has
+    # imported Flask, SQLAlchemy and threads already: the server is a fresh process (same
+    # environment) that gevent's launcher patches first. See workspace/serve.py.
+    from workspace.serve import command  # noqa: PLC0415 - the server process imports it too
+
+    sys.stdout.flush()
+    argv = command(host, port)
+    os.execv(argv[0], argv)
 
 
 def register(app: Flask) -> None:

@@ -14,6 +14,9 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by database_uri() when unset
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     REDIS_URL: str | None = None
+    # "gevent" or "threading"; unset, gevent when the process was patched for it (`flask serve`,
+    # workspace/serve.py), threading otherwise (commands, tests, gunicorn's gthread workers).
+    SOCKETIO_ASYNC_MODE: str | None = None
     SECRET_KEY: str | None = None
 
     SESSION_COOKIE_HTTPONLY = True
@@ -66,8 +69,8 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     if environ.get("REDIS_URL"):
         settings["REDIS_URL"] = environ["REDIS_URL"]
         settings["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
-    for name in ("SECRET_KEY", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
-                 "DEMO_PASSWORD"):
+    for name in ("SECRET_KEY", "SOCKETIO_ASYNC_MODE", "LIVE_EVENT_LIMIT", "MAIL_SERVER",
+                 "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "DEMO_PASSWORD"):
         if environ.get(name):
             settings[name] = environ[name]
     if environ.get("MAIL_PORT"):

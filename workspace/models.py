@@ -17,11 +17,13 @@ from workspace.mail.models import OutboxMessage
 from workspace.moderation.models import Flag, ModerationEvent
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization
+from workspace.sessions.action_models import ActionItem
 from workspace.sessions.models import Attendance, CalendarFeed, LiveSession, Repeat, Rsvp
+from workspace.sessions.poll_models import Poll, PollOption, PollVote
 from workspace.writing.models import Draft
 
 __all__ = ["Announcement", "CategorySubscription", "Community", "CommunityOrganization", "Draft",
            "Flag", "ForumCategory", "Interest", "Invitation", "Membership", "ModerationEvent",
            "Notification", "Organization", "OutboxMessage", "Post", "PostRevision", "Reaction",
            "ReadMark", "Topic", "TopicSubscription", "User", "Attendance", "CalendarFeed",
-           "LiveSession", "Repeat", "Rsvp"]
+           "LiveSession", "Repeat", "Rsvp", "ActionItem", "Poll", "PollOption", "PollVote"]

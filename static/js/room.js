@@ -27,7 +27,8 @@
   var me = {id: Number(document.body.dataset.userId), may_run: mayRun};
   var joined = false;
   var removed = false;
-  var outbox = {};  // client_id -> {body, item}: sent but not yet acknowledged
+  var outbox = {};  // client_id -> {body, item, extra}: sent but not yet acknowledged
+  var groupChats = {};  // group id -> its chat list, for the groups this page shows
   var handlers = {};
   var joinedHandlers = [];
   var lastHands = [];
@@ -149,9 +150,15 @@
     return button;
   }
 
+  function listFor(message) {
+    if (!message.group_id) { return chat; }
+    return groupChats[message.group_id] || null;
+  }
+
   function placeMessage(message) {
     // The room's number decides the place, whatever order messages arrive in.
-    var existing = chat.querySelector('[data-seq="' + message.seq + '"]');
+    var list = listFor(message);
+    var existing = root.querySelector('[data-seq="' + message.seq + '"]');
     if (existing) {
       fillMessage(existing, message);
       return;
@@ -161,17 +168,22 @@
       pending.item.remove();
       delete outbox[message.client_id];
     }
+    lastSeq = Math.max(lastSeq, message.seq || 0);
+    if (!list) { return; }  // a group this page doesn't show; the record keeps it
     var item = messageItem(message);
+    if (message.to_all_groups) {
+      item.classList.add("workspace-chat__message--to-all");
+      if (joined) { announce("Message to all groups: " + text(message.html)); }
+    }
     var after = null;
-    var items = chat.querySelectorAll("[data-seq]");
+    var items = list.querySelectorAll("[data-seq]");
     for (var i = items.length - 1; i >= 0; i--) {
       if (Number(items[i].dataset.seq) < message.seq) { after = items[i]; break; }
     }
-    if (after) { after.after(item); } else { chat.insertBefore(item, chat.firstChild); }
+    if (after) { after.after(item); } else { list.insertBefore(item, list.firstChild); }
     // Messages still sending stay below everything the room has numbered.
-    chat.querySelectorAll("[data-pending]").forEach(function (each) { chat.appendChild(each); });
-    lastSeq = Math.max(lastSeq, message.seq);
-    chatEmpty.hidden = true;
+    list.querySelectorAll("[data-pending]").forEach(function (each) { list.appendChild(each); });
+    if (list === chat) { chatEmpty.hidden = true; }
   }
 
   function renderPeople(people, muted) {
@@ -324,6 +336,7 @@
       peopleShown = snapshot.people;
       renderState(snapshot);
       renderHands(snapshot.hands, null);
+      renderGroups(snapshot.groups || [], false);
       snapshot.messages.forEach(placeMessage);
       var more = snapshot.more ? catchUp() : Promise.resolve();
       more.then(function () {
@@ -359,7 +372,8 @@
   function deliver(clientId) {
     var entry = outbox[clientId];
     if (!entry) { return; }
-    ask("send_message", {body: entry.body, client_id: clientId}).then(function (answer) {
+    var payload = Object.assign({body: entry.body, client_id: clientId}, entry.extra || {});
+    ask("send_message", payload).then(function (answer) {
       if (answer.ok) {
         placeMessage(answer.message);
         return;
@@ -367,9 +381,21 @@
       if (answer.timeout) { return; }  // stays in the outbox; sent again on rejoin
       entry.item.remove();
       delete outbox[clientId];
-      input.value = input.value || entry.body;  // never lose what they wrote
-      showChatError(answer.error);
+      var field = entry.input || input;
+      field.value = field.value || entry.body;  // never lose what they wrote
+      if (field === input) { showChatError(answer.error); } else { announce(answer.error); }
     });
+  }
+
+  function queue(body, list, extra, field) {
+    var clientId = newClientId();
+    var item = document.createElement("li");
+    item.className = "workspace-chat__message workspace-chat__message--pending";
+    item.dataset.pending = clientId;
+    item.textContent = body + " (sending…)";
+    list.appendChild(item);
+    outbox[clientId] = {body: body, item: item, extra: extra, input: field};
+    deliver(clientId);
   }
 
   form.addEventListener("submit", function (event) {
@@ -377,16 +403,9 @@
     var body = input.value.trim();
     if (!body) { showChatError("Write something before sending."); return; }
     showChatError("");
-    var clientId = newClientId();
-    var item = document.createElement("li");
-    item.className = "workspace-chat__message workspace-chat__message--pending";
-    item.dataset.pending = clientId;
-    item.textContent = body + " (sending…)";
-    chat.appendChild(item);
     chatEmpty.hidden = true;
-    outbox[clientId] = {body: body, item: item};
     input.value = "";
-    deliver(clientId);
+    queue(body, chat, null, input);
   });
 
   input.addEventListener("keydown", function (event) {
@@ -430,6 +449,141 @@
     connection.textContent = "Not in the room.";
     showError("A facilitator removed you from this room.");
   });
+
+  // --- Breakout groups ---------------------------------------------------------------------
+
+  var groupsShown = [];
+
+  function renderGroups(groups, announceChange) {
+    var panel = $("[data-groups-panel]");
+    var box = $("[data-groups]");
+    var mine = groups.filter(function (group) {
+      return group.members.some(function (person) { return person.id === me.id; });
+    });
+    var shown = me.may_run ? groups : mine;
+    panel.hidden = !me.may_run && !shown.length;
+    $("[data-groups-empty]").hidden = groups.length > 0;
+    box.textContent = "";
+    groupChats = {};
+    shown.forEach(function (group) {
+      var section = document.createElement("section");
+      section.className = "workspace-room__group";
+      section.setAttribute("aria-label", "Breakout group " + group.name);
+      var heading = document.createElement("h3");
+      heading.textContent = (me.may_run ? "" : "Your group: ") + group.name;
+      section.appendChild(heading);
+      var members = document.createElement("p");
+      members.className = "workspace-meta";
+      members.textContent = group.members.map(personLabel).join("; ") || "No one yet";
+      section.appendChild(members);
+      var list = document.createElement("ol");
+      list.className = "workspace-chat workspace-chat--group";
+      list.setAttribute("role", "log");
+      list.setAttribute("aria-label", "Chat in " + group.name);
+      list.tabIndex = 0;
+      section.appendChild(list);
+      groupChats[group.id] = list;
+      var groupForm = document.createElement("form");
+      groupForm.className = "usa-form workspace-chat__form";
+      groupForm.noValidate = true;
+      var fieldId = "group-" + group.id + "-message";
+      var label = document.createElement("label");
+      label.className = "usa-label";
+      label.htmlFor = fieldId;
+      label.textContent = "Message to " + group.name;
+      var field = document.createElement("input");
+      field.className = "usa-input";
+      field.id = fieldId;
+      field.maxLength = 2000;
+      var send = document.createElement("button");
+      send.type = "submit";
+      send.className = "usa-button usa-button--outline";
+      send.textContent = "Send to group";
+      groupForm.appendChild(label);
+      groupForm.appendChild(field);
+      groupForm.appendChild(send);
+      groupForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var body = field.value.trim();
+        if (!body) { announce("Write something before sending."); return; }
+        field.value = "";
+        queue(body, list, {group_id: group.id}, field);
+      });
+      section.appendChild(groupForm);
+      box.appendChild(section);
+      ask("join_group", {group_id: group.id}).then(function (answer) {
+        if (answer.ok) { catchUpFrom(0); }
+      });
+    });
+    var moveForm = $("[data-move-form]");
+    var allForm = $("[data-all-groups-form]");
+    if (moveForm) { moveForm.hidden = !groups.length; allForm.hidden = !groups.length; }
+    if (moveForm && groups.length) {
+      var people = $("[data-move-person]");
+      var targets = $("[data-move-group]");
+      people.textContent = "";
+      targets.textContent = "";
+      groups.forEach(function (group) {
+        targets.appendChild(new Option(group.name, group.id));
+        group.members.forEach(function (person) {
+          people.appendChild(new Option(personLabel(person) + " — in " + group.name, person.id));
+        });
+      });
+    }
+    if (announceChange) {
+      if (!groups.length) { announce("Breakouts are over: everyone is back in the main room."); }
+      else if (mine.length) { announce("You are in breakout group " + mine[0].name + "."); }
+      else if (me.may_run) { announce(groups.length + " breakout groups are meeting."); }
+    }
+    groupsShown = groups;
+  }
+
+  function catchUpFrom(seq) {
+    // Group chats fill in from the start: the room's replay sends what this person may hear.
+    ask("replay", {after_seq: seq}).then(function (answer) {
+      if (!answer.ok) { return; }
+      answer.messages.forEach(function (message) {
+        if (message.group_id && !root.querySelector('[data-seq="' + message.seq + '"]')) {
+          placeMessage(message);
+        }
+      });
+      if (answer.more && answer.messages.length) {
+        catchUpFrom(answer.messages[answer.messages.length - 1].seq);
+      }
+    });
+  }
+
+  ["breakouts_started", "breakouts_changed", "breakouts_ended"].forEach(function (event) {
+    on(event, function (data) { renderGroups(data.groups, event !== "breakouts_changed"); });
+  });
+
+  var breakoutsForm = $("[data-breakouts-form]");
+  if (breakoutsForm) {
+    breakoutsForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var method = breakoutsForm.querySelector("input[name=method]:checked").value;
+      var payload = {method: method};
+      if (method === "random") { payload.count = Number(breakoutsForm.elements.count.value); }
+      ask("start_breakouts", payload).then(function (answer) { report(answer, null); });
+    });
+    $("[data-move-form]").addEventListener("submit", function (event) {
+      event.preventDefault();
+      ask("move_to_group", {user_id: Number($("[data-move-person]").value),
+                            group_id: Number($("[data-move-group]").value)})
+        .then(function (answer) { report(answer, "Moved."); });
+    });
+    $("[data-all-groups-form]").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var field = event.currentTarget.elements.body;
+      var body = field.value.trim();
+      if (!body) { announce("Write something before sending."); return; }
+      field.value = "";
+      queue(body, chat, {to_all_groups: true}, field);
+    });
+    click("[data-end-breakouts]", function () {
+      ask("end_breakouts").then(function (answer) { report(answer, null); });
+    });
+  }
 
   // --- Hands and the facilitator's controls --------------------------------------------------
 

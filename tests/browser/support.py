@@ -200,8 +200,10 @@ def describe_violations(url: str, violations: list[dict[str, Any]]) -> list[str]
 # --- Links ------------------------------------------------------------------------------------
 
 def same_origin_links(page: Page, base_url: str) -> list[str]:
-    """Paths (with query) of the page's <a href> links to the app itself, static files aside."""
-    hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)")
+    """Paths (with query) of the page's <a href> links to the app itself, static files and
+    downloads (calendar files, CSV reports: not pages to audit) aside."""
+    hrefs = page.evaluate(
+        "() => Array.from(document.querySelectorAll('a[href]:not([download])'), a => a.href)")
     origin = urlsplit(base_url)
     paths = []
     for href in hrefs:

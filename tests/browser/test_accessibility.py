@@ -50,7 +50,8 @@ NO_ERROR_STATE: dict[str, str] = {}
 # Pages the crawl must reach as these people: if MAX_PAGES runs out first, raise it.
 MUST_REACH: dict[str, set[str]] = {
     "facilitator": {"sessions.index", "sessions.show", "sessions.new", "sessions.edit",
-                    "sessions.cancel", "sessions.roster", "my_sessions.index_mine"},
+                    "sessions.cancel", "sessions.roster", "polls.index",
+                    "my_sessions.index_mine"},
     "az.member": {"sessions.index", "sessions.show", "my_sessions.index_mine"},
 }
 
@@ -383,6 +384,9 @@ FORM_ERROR_STATES: list[dict[str, Any]] = [
     {"endpoint": "sessions.cancel", "role": "facilitator",
      "path": f"/communities/{SDI}/sessions/{{session}}/cancel",
      "form": "main form[action$='/cancel']"},
+    {"endpoint": "polls.index", "role": "facilitator",
+     "path": f"/communities/{SDI}/sessions/{{session}}/polls",
+     "form": "main form[action$='/polls']", "message": "Question: Write the question."},
 ]
 
 _ERRORS_ARE_TIED_TO_FIELDS = """() => Array.from(document.querySelectorAll('[aria-invalid=true]'))

@@ -419,6 +419,24 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "sessions.roster": {
         "GET":                    "login    404      403      403     403     ok       ok",
     },
+    # Default objects: a poll not yet asked in the upcoming session, and one in the session
+    # happening now (another of the series) to copy.
+    "polls.index": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST empty":             "login    404      403      403     403     invalid  invalid",
+    },
+    "polls.edit": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST empty":             "login    404      403      403     403     invalid  invalid",
+    },
+    "polls.delete": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "polls.copy": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
     "my_sessions.index_mine": {
         "GET":                    "login    ok       ok       ok      ok      ok       ok",
     },
@@ -478,6 +496,12 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     },
 }
 
+# The room's polls and action items (workspace/sessions/poll_events.py) and shared notes
+# (workspace/sessions/events.py): asked after joining in tests/sessions/test_room_roles.py.
+ROOM_PARTS = ("create_poll", "update_poll", "delete_poll", "open_poll", "close_poll",
+              "reveal_results", "vote", "add_action_item", "update_action_item",
+              "remove_action_item", "notes_sync", "notes_update")
+
 # Socket.IO handlers, keyed "namespace event". connect: connected or refused; other events:
 # the acknowledgement's ok (True: "ok", False: "error"), or "refused" when the connection was.
 EVENT_EXPECTATIONS: dict[str, str] = {
@@ -496,8 +520,7 @@ EVENT_EXPECTATIONS: dict[str, str] = {
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
                     "mute_participant", "remove_participant", "start_breakouts",
-                    "move_to_group", "end_breakouts", "join_group", "notes_sync",
-                    "notes_update")},
+                    "move_to_group", "end_breakouts", "join_group", *ROOM_PARTS)},
 }
 
 
@@ -611,13 +634,21 @@ def build_forum(community: Community, member: User, georgian: User,
 
 
 def build_sessions(community: Community, facilitator: User) -> dict[str, int]:
-    """An upcoming session of the community, with a call link."""
+    """An upcoming session of the community, with a call link and a poll not yet asked; a
+    session happening now, with a poll to copy."""
+    from workspace.sessions import polls  # noqa: PLC0415
+
     upcoming = factories.make_session(community, facilitator, number=2,
                                       starts_at=utcnow() + timedelta(days=7),
                                       call_url="https://meet.example.org/p2p")
     live = factories.make_session(community, facilitator, number=1, title="Happening now",
                                   starts_at=utcnow() - timedelta(minutes=5))
-    return {"session": upcoming.id, "live": live.id}
+    poll = polls.create_poll(facilitator, upcoming, question="Which color?", kind="single",
+                             options=["Red", "Green"])
+    other_poll = polls.create_poll(facilitator, live, question="Ready?", kind="single",
+                                   options=["Yes", "Not yet"])
+    return {"session": upcoming.id, "live": live.id, "poll": poll.id,
+            "other_poll": other_poll.id}
 
 
 Provider = Callable[[World, str], Any]  # (world, role) -> value
@@ -640,6 +671,7 @@ ARGUMENTS: dict[str, Provider] = {
     "post_id": lambda w, role: w.forum["post"],
     "flag_id": lambda w, role: w.forum["flag"],
     "session_id": lambda w, role: w.sessions["session"],
+    "poll_id": lambda w, role: w.sessions["poll"],
 }
 # Arguments whose meaning depends on the endpoint.
 ENDPOINT_ARGUMENTS: dict[str, dict[str, Provider]] = {
@@ -735,6 +767,11 @@ DATA: dict[str, dict[str, Provider]] = {
     "sessions.rsvp": {"answer": lambda w, role: "maybe"},
     "sessions.summary": {"summary": lambda w, role: "States shared their rubrics."},
     "moderation.hide_flagged": {"reason": lambda w, role: "Off topic"},
+    "polls.index": {"question": lambda w, role: "Where are you?", "kind": lambda w, role: "single",
+                    "options": lambda w, role: "Drafting\nDone"},
+    "polls.edit": {"question": lambda w, role: "Which colour?",
+                   "kind": lambda w, role: "single", "options": lambda w, role: "Red\nBlue"},
+    "polls.copy": {"poll_id": lambda w, role: w.sessions["other_poll"]},
 }
 CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {
     ("auth.sign_in", "valid"): {"email": lambda w, role: "az.member@example.org",
@@ -986,11 +1023,12 @@ EVENT_PAYLOADS: dict[str, Provider] = {
                                          "client_id": f"matrix-{role}", "message_id": 1,
                                          "user_id": w.people["member"].id, "minutes": 5,
                                          "text": "Notice", "after_seq": 0, "reason": "x",
-                                         "state_vector": b"\x00", "update": b"\x00\x00"}
+                                         "state_vector": b"\x00", "update": b"\x00\x00",
+                                         "poll_id": 1, "option_ids": [1], "item_id": 1,
+                                         "question": "Q?", "options": ["A", "B"]}
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",
                     "raise_hand", "lower_hand", "call_next", "lower_all_hands",
                     "start_session", "end_session", "pin_notice", "set_timer",
                     "mute_participant", "remove_participant", "start_breakouts",
-                    "move_to_group", "end_breakouts", "join_group", "notes_sync",
-                    "notes_update")},
+                    "move_to_group", "end_breakouts", "join_group", *ROOM_PARTS)},
 }

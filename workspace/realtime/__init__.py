@@ -8,6 +8,7 @@ that take access away call `evict(...)` or `disconnect(...)`; both wait for the 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -32,7 +33,10 @@ from workspace.realtime.rooms import (
 )
 
 __all__ = [
+    "GEVENT",
     "NAMESPACE",
+    "THREADING",
+    "async_mode",
     "client_manager",
     "community_room",
     "community_scoped",
@@ -43,6 +47,7 @@ __all__ = [
     "init_app",
     "int_arg",
     "is_in_community",
+    "is_patched_for_gevent",
     "on",
     "publish",
     "session_page_room",
@@ -50,6 +55,23 @@ __all__ = [
     "user_room",
     "when_disconnected",
 ]
+
+
+GEVENT = "gevent"
+THREADING = "threading"
+
+
+def is_patched_for_gevent() -> bool:
+    # gevent.monkey is in sys.modules only if something imported it; a process that never used
+    # gevent is not patched, and importing it here just to ask would be waste.
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey is not None and monkey.is_module_patched("socket"))
+
+
+def async_mode() -> str:
+    """The Socket.IO async mode this process can run: gevent where it was patched for it
+    (workspace/serve.py), threading everywhere else (commands, tests, gthread workers)."""
+    return GEVENT if is_patched_for_gevent() else THREADING
 
 
 def init_app(app: Flask) -> None:

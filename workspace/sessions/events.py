@@ -66,6 +66,8 @@ def join(data: dict[str, Any]) -> dict[str, Any]:
         room.leave(session.id, earlier)
     entry = room.enter(_me(), session, after_seq=after)
     join_room(name)
+    if entry.snapshot["me"]["may_run"]:
+        join_room(room.hosts_room(session))
     with _visits_lock:
         _visits.setdefault(sid, {})[session.id] = entry.attendance_id
     return {"ok": True, "room": entry.snapshot}
@@ -75,6 +77,7 @@ def join(data: dict[str, Any]) -> dict[str, Any]:
 def leave(data: dict[str, Any]) -> dict[str, Any]:
     session = _joined(data)
     leave_room(room.room_name(session))
+    leave_room(room.hosts_room(session))
     with _visits_lock:
         visit = _visits.get(_sid(), {}).pop(session.id, None)
     if visit is not None:

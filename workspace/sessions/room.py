@@ -46,6 +46,12 @@ def room_name(session: LiveSession) -> str:
     return realtime.community_scoped(session.community_id, "session", session.id, "room")
 
 
+def hosts_room(session: LiveSession) -> str:
+    """The facilitators and staff in a session's room: they hear what only hosts see (live poll
+    results, drafts). Named inside the room, so leaving or eviction takes them out of both."""
+    return room_name(session) + ":hosts"
+
+
 def session_for_room(user: policy.Person, session_id: int) -> LiveSession:
     """The session whose room someone asks about, if they may see the session at all."""
     session = db.session.scalar(select(LiveSession).where(LiveSession.id == session_id)

@@ -15,7 +15,7 @@ from workspace.database import utcnow
 from workspace.forums.forms import BODY_HINT
 from workspace.policy import Action
 from workspace.policy import sessions as session_policy
-from workspace.sessions import notes, pages, record, room, service
+from workspace.sessions import actions, notes, pages, polls, record, room, service
 from workspace.sessions.forms import (
     CancelForm,
     EditSessionForm,
@@ -145,6 +145,8 @@ def show(slug: str, session_id: int) -> ResponseReturnValue:
                    may_enter=session_policy.may_enter_room(me(), session, standing),
                    attendance=pages.attendance_record(session),
                    transcript=record.transcript(session),
+                   poll_record=polls.record_of(me(), session),
+                   action_items=actions.items_of(session),
                    notes_record=notes.notes_record(session, now))
 
 

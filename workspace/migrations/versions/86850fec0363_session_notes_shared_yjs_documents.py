@@ -1,7 +1,7 @@
 """session notes: shared Yjs documents
 
 Revision ID: 86850fec0363
-Revises: e14a7c0f0003
+Revises: 6a88ef1a6589
 Create Date: 2026-11-29 16:40:27.815246
 
 """
@@ -13,7 +13,7 @@ import workspace.database  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '86850fec0363'
-down_revision = 'e14a7c0f0003'
+down_revision = '6a88ef1a6589'
 branch_labels = None
 depends_on = None
 
