@@ -30,12 +30,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 assets: static/vendor/.installed
 
-static/vendor/.installed: package.json package-lock.json
+static/vendor/.installed: package.json package-lock.json static/src/room-notes.js
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor && mkdir -p static/vendor/uswds static/vendor/socket.io static/vendor/axe
 	cp -r node_modules/@uswds/uswds/dist/{css,js,fonts,img} static/vendor/uswds/
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io/
 	cp node_modules/axe-core/axe.min.js static/vendor/axe/
+	# yjs ships ES modules that import lib0: one bundle for the room's shared notes.
+	node_modules/.bin/esbuild static/src/room-notes.js --bundle --minify --format=iife \
+	  --target=es2019 --log-level=warning --outfile=static/vendor/room-notes.js
 	touch $@
 
 # Debian's Chromium for the browser tests; Playwright's own browser download cannot work here.

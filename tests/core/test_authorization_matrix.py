@@ -496,11 +496,11 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     },
 }
 
-# The room's polls and action items (workspace/sessions/poll_events.py): asked after joining in
-# tests/sessions/test_room_roles.py.
+# The room's polls and action items (workspace/sessions/poll_events.py) and shared notes
+# (workspace/sessions/events.py): asked after joining in tests/sessions/test_room_roles.py.
 ROOM_PARTS = ("create_poll", "update_poll", "delete_poll", "open_poll", "close_poll",
               "reveal_results", "vote", "add_action_item", "update_action_item",
-              "remove_action_item")
+              "remove_action_item", "notes_sync", "notes_update")
 
 # Socket.IO handlers, keyed "namespace event". connect: connected or refused; other events:
 # the acknowledgement's ok (True: "ok", False: "error"), or "refused" when the connection was.
@@ -1023,6 +1023,7 @@ EVENT_PAYLOADS: dict[str, Provider] = {
                                          "client_id": f"matrix-{role}", "message_id": 1,
                                          "user_id": w.people["member"].id, "minutes": 5,
                                          "text": "Notice", "after_seq": 0, "reason": "x",
+                                         "state_vector": b"\x00", "update": b"\x00\x00",
                                          "poll_id": 1, "option_ids": [1], "item_id": 1,
                                          "question": "Q?", "options": ["A", "B"]}
        for name in ("leave_room", "replay", "send_message", "delete_message", "flag_message",

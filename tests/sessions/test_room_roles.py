@@ -37,6 +37,8 @@ EVERYONE = {
     "leave_room": {},
     "vote": {"poll_id": "asked", "option_ids": ["option"]},
     "add_action_item": {"text": "Share the rubric"},
+    "notes_sync": {"state_vector": b"\x00"},
+    "notes_update": {"update": b"\x00\x00"},
 }
 
 

@@ -139,6 +139,13 @@ def may_chat(user: Person, session: LiveSession, standing: Standing | None = Non
     return room is None or user.id not in room.muted_ids
 
 
+@rule(_why_not_in)
+def may_take_notes(user: Person, session: LiveSession, standing: Standing | None = None) -> bool:
+    """Everyone in the room writes in its shared notes (muting stops chat, not notes); when
+    the room closes they stay, read-only, in the session's record."""
+    return may_enter_room(user, session, standing)
+
+
 @rule("You can flag other people's messages in rooms you are in.")
 def may_flag_message(user: Person, message: ChatMessage,
                      standing: Standing | None = None) -> bool:

@@ -35,9 +35,11 @@ class Pending:
     first: bool = False
 
 
-def publish(event_name: str, payload: dict[str, Any], *, to: str) -> None:
-    """Tell a room something once the current unit of work commits (at once if none is open)."""
-    on_commit(partial(_emit, event_name, payload, to))
+def publish(event_name: str, payload: dict[str, Any], *, to: str,
+            skip_sid: str | None = None) -> None:
+    """Tell a room something once the current unit of work commits (at once if none is open);
+    `skip_sid` leaves out the socket that caused it, when it already has what it says."""
+    on_commit(partial(_emit, event_name, payload, to, skip_sid))
 
 
 def on_commit(action: Callable[[], None], *, first: bool = False) -> None:
@@ -57,9 +59,9 @@ def on_commit(action: Callable[[], None], *, first: bool = False) -> None:
 _emitting = threading.Lock()
 
 
-def _emit(event_name: str, payload: dict[str, Any], room: str) -> None:
+def _emit(event_name: str, payload: dict[str, Any], room: str, skip_sid: str | None) -> None:
     with _emitting:
-        socketio.emit(event_name, payload, to=room, namespace=NAMESPACE)
+        socketio.emit(event_name, payload, to=room, namespace=NAMESPACE, skip_sid=skip_sid)
 
 
 def _deliver(session: Session) -> None:

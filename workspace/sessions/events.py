@@ -18,7 +18,7 @@ from flask_socketio import join_room, leave_room, rooms
 
 from workspace import errors, realtime
 from workspace.moderation import service as moderation
-from workspace.sessions import breakouts, pages, room
+from workspace.sessions import breakouts, notes, pages, room
 from workspace.sessions.models import LiveSession
 from workspace.sessions.moderation import CHAT
 
@@ -227,4 +227,22 @@ def join_group(data: dict[str, Any]) -> dict[str, Any]:
     """Hear a breakout group (its members; hosts may listen to every group)."""
     session = _joined(data)
     join_room(breakouts.group_to_join(_me(), session, data.get("group_id")))
+    return {"ok": True}
+
+
+# --- Shared notes (notes.py): the Yjs sync exchange, then updates as people type --------------
+
+@realtime.on("notes_sync")
+def notes_sync(data: dict[str, Any]) -> dict[str, Any]:
+    session = _joined(data)
+    update, state_vector = notes.sync(_me(), session, notes.group_arg(data),
+                                      data.get("state_vector"))
+    return {"ok": True, "update": update, "state_vector": state_vector}
+
+
+@realtime.on("notes_update")
+def notes_update(data: dict[str, Any]) -> dict[str, Any]:
+    session = _joined(data)
+    notes.apply_update(_me(), session, notes.group_arg(data), data.get("update"),
+                       skip_sid=_sid())
     return {"ok": True}

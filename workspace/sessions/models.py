@@ -8,7 +8,16 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.database import created, enum_type, intpk
@@ -312,3 +321,29 @@ class BreakoutGroup(Model):
     created_at: Mapped[created]
     closed_at: Mapped[datetime | None]
     member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class SessionNote(Model):
+    """The shared notes of a session's room, or of one breakout group in it: a Yjs document.
+
+    `state` is the whole document as one merged Yjs update (what pycrdt and the browser's yjs
+    both read); `text` is its plain text at the last change, for the record and for search.
+    """
+
+    __tablename__ = "session_notes"
+    __table_args__ = (
+        UniqueConstraint("session_id", "group_id"),
+        # NULLs never clash in a unique constraint: the session's own notes (no group) need
+        # their own guard, or two first edits at once would make two documents.
+        Index("uq_session_notes_session_id_main", "session_id", unique=True,
+              sqlite_where=sql_text("group_id IS NULL"),
+              postgresql_where=sql_text("group_id IS NULL")),
+    )
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("session_breakout_groups.id"))
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

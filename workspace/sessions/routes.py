@@ -15,7 +15,7 @@ from workspace.database import utcnow
 from workspace.forums.forms import BODY_HINT
 from workspace.policy import Action
 from workspace.policy import sessions as session_policy
-from workspace.sessions import actions, pages, polls, record, room, service
+from workspace.sessions import actions, notes, pages, polls, record, room, service
 from workspace.sessions.forms import (
     CancelForm,
     EditSessionForm,
@@ -134,18 +134,20 @@ def _previews(community: Community, form: SessionForm) -> dict[str, str] | None:
 def show(slug: str, session_id: int) -> ResponseReturnValue:
     community, session = _session(slug, session_id)
     standing = policy.standing_in(me(), community)
-    return _render("sessions/show.html", community, session=session, now=utcnow(),
+    now = utcnow()
+    return _render("sessions/show.html", community, session=session, now=now,
                    may_attend=session_policy.may_attend(me(), session, standing),
                    may_rsvp=session_policy.may_rsvp(me(), session, standing),
                    may_change=session_policy.may_change_session(me(), session, standing),
                    mine=pages.answer_of(me(), session), counts=pages.answer_counts(session),
-                   room_state=session.room_state(utcnow()),
+                   room_state=session.room_state(now),
                    may_run=session_policy.may_run_room(me(), session, standing),
                    may_enter=session_policy.may_enter_room(me(), session, standing),
                    attendance=pages.attendance_record(session),
                    transcript=record.transcript(session),
                    poll_record=polls.record_of(me(), session),
-                   action_items=actions.items_of(session))
+                   action_items=actions.items_of(session),
+                   notes_record=notes.notes_record(session, now))
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
