@@ -65,7 +65,8 @@
 
   window.workspaceRoom = {
     sessionId: sessionId, me: me, ask: ask, on: on, announce: announce,
-    onJoined: function (handler) { joinedHandlers.push(handler); }
+    onJoined: function (handler) { joinedHandlers.push(handler); },
+    isInRoom: function () { return inRoom; }
   };
 
   // --- Showing the room ----------------------------------------------------------------------
@@ -469,6 +470,83 @@
   // --- Breakout groups ---------------------------------------------------------------------
 
   var groupsShown = [];
+  var groupPanels = {};  // group id -> {section, heading, members, list}
+
+  function makeGroupPanel(group) {
+    var section = document.createElement("section");
+    section.className = "workspace-room__group";
+    section.setAttribute("aria-label", "Breakout group " + group.name);
+    var heading = document.createElement("h3");
+    section.appendChild(heading);
+    var members = document.createElement("p");
+    members.className = "workspace-meta";
+    section.appendChild(members);
+    var log = document.createElement("div");
+    log.className = "workspace-chat workspace-chat--group";
+    log.setAttribute("role", "log");
+    log.setAttribute("aria-label", "Chat in " + group.name);
+    log.tabIndex = 0;
+    var list = document.createElement("ol");
+    list.className = "workspace-chat__list";
+    log.appendChild(list);
+    section.appendChild(log);
+    var groupForm = document.createElement("form");
+    groupForm.className = "usa-form workspace-chat__form";
+    groupForm.noValidate = true;
+    var fieldId = "group-" + group.id + "-message";
+    var label = document.createElement("label");
+    label.className = "usa-label";
+    label.htmlFor = fieldId;
+    label.textContent = "Message to " + group.name;
+    var field = document.createElement("input");
+    field.className = "usa-input";
+    field.id = fieldId;
+    field.maxLength = 2000;
+    var send = document.createElement("button");
+    send.type = "submit";
+    send.className = "usa-button usa-button--outline";
+    send.textContent = "Send to group";
+    groupForm.appendChild(label);
+    groupForm.appendChild(field);
+    groupForm.appendChild(send);
+    groupForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = field.value.trim();
+      if (!body) { announce("Write something before sending."); return; }
+      field.value = "";
+      queue(body, list, {group_id: group.id}, field);
+    });
+    section.appendChild(groupForm);
+    if (window.workspaceRoom.bindNotes) {
+      var notes = document.createElement("div");
+      notes.className = "workspace-room__group-notes";
+      notes.dataset.notes = "";
+      notes.dataset.notesGroup = group.id;
+      var notesId = "group-" + group.id + "-notes";
+      var notesLabel = document.createElement("label");
+      notesLabel.className = "usa-label";
+      notesLabel.htmlFor = notesId;
+      notesLabel.textContent = "Notes of " + group.name;
+      var area = document.createElement("textarea");
+      area.className = "usa-textarea workspace-notes__input";
+      area.id = notesId;
+      area.rows = 6;
+      area.disabled = true;
+      area.dataset.notesInput = "";
+      var status = document.createElement("p");
+      status.className = "workspace-meta";
+      status.id = notesId + "-status";
+      status.setAttribute("role", "status");
+      status.dataset.notesStatus = "";
+      area.setAttribute("aria-describedby", status.id);
+      notes.appendChild(notesLabel);
+      notes.appendChild(area);
+      notes.appendChild(status);
+      section.appendChild(notes);
+      window.workspaceRoom.bindNotes(notes);
+    }
+    return {section: section, heading: heading, members: members, list: list};
+  }
 
   function renderGroups(groups, announceChange) {
     var panel = $("[data-groups-panel]");
@@ -482,57 +560,21 @@
     box.textContent = "";
     groupChats = {};
     shown.forEach(function (group) {
-      var section = document.createElement("section");
-      section.className = "workspace-room__group";
-      section.setAttribute("aria-label", "Breakout group " + group.name);
-      var heading = document.createElement("h3");
-      heading.textContent = (me.may_run ? "" : "Your group: ") + group.name;
-      section.appendChild(heading);
-      var members = document.createElement("p");
-      members.className = "workspace-meta";
-      members.textContent = group.members.map(personLabel).join("; ") || "No one yet";
-      section.appendChild(members);
-      var log = document.createElement("div");
-      log.className = "workspace-chat workspace-chat--group";
-      log.setAttribute("role", "log");
-      log.setAttribute("aria-label", "Chat in " + group.name);
-      log.tabIndex = 0;
-      var list = document.createElement("ol");
-      list.className = "workspace-chat__list";
-      log.appendChild(list);
-      section.appendChild(log);
-      groupChats[group.id] = list;
-      var groupForm = document.createElement("form");
-      groupForm.className = "usa-form workspace-chat__form";
-      groupForm.noValidate = true;
-      var fieldId = "group-" + group.id + "-message";
-      var label = document.createElement("label");
-      label.className = "usa-label";
-      label.htmlFor = fieldId;
-      label.textContent = "Message to " + group.name;
-      var field = document.createElement("input");
-      field.className = "usa-input";
-      field.id = fieldId;
-      field.maxLength = 2000;
-      var send = document.createElement("button");
-      send.type = "submit";
-      send.className = "usa-button usa-button--outline";
-      send.textContent = "Send to group";
-      groupForm.appendChild(label);
-      groupForm.appendChild(field);
-      groupForm.appendChild(send);
-      groupForm.addEventListener("submit", function (event) {
-        event.preventDefault();
-        var body = field.value.trim();
-        if (!body) { announce("Write something before sending."); return; }
-        field.value = "";
-        queue(body, list, {group_id: group.id}, field);
-      });
-      section.appendChild(groupForm);
-      box.appendChild(section);
-      ask("join_group", {group_id: group.id}).then(function (answer) {
-        if (answer.ok) { catchUpFrom(0); }
-      });
+      // A group's panel is made once and kept while the group meets: its chat, its notes.
+      var cached = groupPanels[group.id];
+      if (!cached) {
+        cached = groupPanels[group.id] = makeGroupPanel(group);
+        ask("join_group", {group_id: group.id}).then(function (answer) {
+          if (answer.ok) { catchUpFrom(0); }
+        });
+      }
+      cached.heading.textContent = (me.may_run ? "" : "Your group: ") + group.name;
+      cached.members.textContent = group.members.map(personLabel).join("; ") || "No one yet";
+      groupChats[group.id] = cached.list;
+      box.appendChild(cached.section);
+    });
+    Object.keys(groupPanels).forEach(function (id) {
+      if (!groupChats[id]) { delete groupPanels[id]; }
     });
     var moveForm = $("[data-move-form]");
     var allForm = $("[data-all-groups-form]");
@@ -580,7 +622,7 @@
   if (breakoutsForm) {
     breakoutsForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      var method = breakoutsForm.querySelector("input[name=method]:checked").value;
+      var method = breakoutsForm.querySelector("input[name=split]:checked").value;
       var payload = {method: method};
       if (method === "random") { payload.count = Number(breakoutsForm.elements.count.value); }
       ask("start_breakouts", payload).then(function (answer) { report(answer, null); });

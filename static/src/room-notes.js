@@ -216,9 +216,16 @@ function bindNotes(room, panel) {
     input.readOnly = true;
     say("The session has ended. The notes are kept in its record.");
   });
+  return {sync: (wasOffline) => { everJoined = true; sync(wasOffline); }};
 }
 
 const room = window.workspaceRoom;
 if (room) {
   document.querySelectorAll("[data-notes]").forEach((panel) => bindNotes(room, panel));
+  // Breakout groups' notes panels appear when groups start: room.js binds each once, and a
+  // panel made while the page is in the room loads its notes at once.
+  room.bindNotes = (panel) => {
+    const binding = bindNotes(room, panel);
+    if (room.isInRoom()) { binding.sync(false); }
+  };
 }
