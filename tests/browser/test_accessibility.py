@@ -50,9 +50,11 @@ NO_ERROR_STATE: dict[str, str] = {}
 # Pages the crawl must reach as these people: if MAX_PAGES runs out first, raise it.
 MUST_REACH: dict[str, set[str]] = {
     "facilitator": {"sessions.index", "sessions.show", "sessions.new", "sessions.edit",
-                    "sessions.cancel", "sessions.roster", "polls.index",
+                    "sessions.cancel", "sessions.roster", "polls.index", "sessions.summary",
+                    "sessions.room_page",
                     "my_sessions.index_mine"},
-    "az.member": {"sessions.index", "sessions.show", "my_sessions.index_mine"},
+    "az.member": {"sessions.index", "sessions.show", "my_sessions.index_mine",
+                  "sessions.room_page"},
 }
 
 
@@ -384,6 +386,11 @@ FORM_ERROR_STATES: list[dict[str, Any]] = [
     {"endpoint": "sessions.cancel", "role": "facilitator",
      "path": f"/communities/{SDI}/sessions/{{session}}/cancel",
      "form": "main form[action$='/cancel']"},
+    # "Publish" comes first: an empty summary can't be published.
+    {"endpoint": "sessions.summary", "role": "facilitator",
+     "path": f"/communities/{SDI}/sessions/{{session}}/summary",
+     "form": "main form[action$='/summary']", "clear": ["Summary"],
+     "message": "Summary: Write the summary before publishing it."},
     {"endpoint": "polls.index", "role": "facilitator",
      "path": f"/communities/{SDI}/sessions/{{session}}/polls",
      "form": "main form[action$='/polls']", "message": "Question: Write the question."},
