@@ -16,9 +16,10 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
+from flask import current_app
 from sqlalchemy import select
 from yarl import URL
 
@@ -206,6 +208,26 @@ def _found(pattern: re.Pattern[str], html: str) -> str:
     return match.group(1)
 
 
+def run_in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run the scenario on a thread of its own: a browser test earlier on this pytest worker
+    leaves Playwright's event loop running in the main thread, where asyncio.run refuses."""
+    failures: list[BaseException] = []
+    app = current_app._get_current_object()  # the scenario reads the database as the test does
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                asyncio.run(scenario())
+        except BaseException as exc:  # handed back to the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=run, name="two-workers-scenario")
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
 async def _until(check: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT
     while not check():
@@ -287,7 +309,7 @@ def test_rooms_replay_and_forum_posts_cross_between_two_workers(cast: Cast, work
             await georgia.close()
 
     try:
-        asyncio.run(scenario())
+        run_in_own_loop(scenario)
     except BaseException:
         for worker in workers:
             print(f"--- {worker.name} ---\n{worker.output()}")
