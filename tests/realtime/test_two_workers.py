@@ -170,14 +170,14 @@ class Person:
         cookies = self.http.cookie_jar.filter_cookies(URL(worker.url))
         return "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
 
-    async def connect(self, worker: Worker) -> None:
+    async def connect(self, worker: Worker, transports: tuple[str, ...] = ("websocket",)) -> None:
         self.socket = socketio.AsyncClient(reconnection=False)
 
         async def heard(event: str, data: Any = None) -> None:
             self.events.append((event, data))
 
         self.socket.on("*", heard, namespace=LIVE)
-        await self.socket.connect(worker.url, namespaces=[LIVE], transports=["websocket"],
+        await self.socket.connect(worker.url, namespaces=[LIVE], transports=list(transports),
                                   headers={"Cookie": self.cookie_header(worker)},
                                   wait_timeout=WAIT)
 
@@ -314,3 +314,33 @@ def test_rooms_replay_and_forum_posts_cross_between_two_workers(cast: Cast, work
         for worker in workers:
             print(f"--- {worker.name} ---\n{worker.output()}")
         raise
+
+
+def test_where_websockets_are_blocked_the_room_works_over_long_polling(cast: Cast, workers):
+    """State networks often block WebSockets: HTTP long-polling carries the same room, across
+    the same two workers (each client keeps to its own worker, as sticky sessions ensure)."""
+    session_id = cast.session_id
+    one, two = workers
+
+    async def scenario() -> None:
+        arizona, georgia = Person(cast.arizona), Person(cast.georgia)
+        try:
+            await arizona.sign_in(one)
+            await georgia.sign_in(two)
+            await georgia.connect(two, transports=("polling",))
+            assert georgia.socket is not None and georgia.socket.transport() == "polling"
+            await georgia.ask("join_room", session_id=session_id, last_seq=0)
+            await arizona.connect(one, transports=("polling",))
+            await arizona.ask("join_room", session_id=session_id, last_seq=0)
+            await _until(lambda: any(event["person"]["id"] == arizona.id
+                                     for event in georgia.heard("person_joined")),
+                         "worker 1's arrival to reach worker 2 over polling")
+            sent = await arizona.ask("send_message", session_id=session_id,
+                                     body="Over plain HTTP", client_id="polling-0001")
+            await _until(lambda: georgia.seqs() == [sent["message"]["seq"]],
+                         "the message to reach the other worker's polling client")
+        finally:
+            await arizona.close()
+            await georgia.close()
+
+    run_in_own_loop(scenario)
