@@ -26,6 +26,7 @@ from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.policy import Action
 from workspace.sessions.models import LiveSession, Rsvp, RsvpAnswer
+from workspace.sessions.poll_models import Poll
 
 LOADED_ON: dict[str, date] = {}
 
@@ -272,6 +273,8 @@ def test_the_running_series_has_one_session_open_now_and_more_to_come(demo):
     assert len(repeat.sessions) == 6 and repeat.time_zone == "America/Phoenix"
     answers = db.session.scalars(select(Rsvp).where(Rsvp.session_id == open_now[0].id)).all()
     assert {a.answer for a in answers} == {RsvpAnswer.GOING} and len(answers) == 3
+    prepared = db.session.scalars(select(Poll).where(Poll.session_id == open_now[0].id)).all()
+    assert len(prepared) == 2  # ready to open in the room
     assert all(s.created_at <= now for s in running)
     # A newcomer who may attend sees it in My sessions: the policy lets them.
     member = people("az.member@example.org")

@@ -49,6 +49,7 @@ from workspace.forums import service as forums
 from workspace.forums.models import ForumCategory, Post, ReactionKind, Topic
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.organizations.service import save_organization
+from workspace.sessions import polls
 from workspace.sessions import service as sessions
 from workspace.sessions.models import LiveSession
 
@@ -330,6 +331,9 @@ def _seed_sessions(data: list[dict[str, Any]], when: Calendar, report: SeedRepor
                                         written_at=min(utcnow() - timedelta(hours=1),
                                                        first_start - timedelta(days=30)))
             report.sessions += len(session.repeat.sessions) if session.repeat else 1
+            for poll in entry.get("polls") or []:
+                polls.create_poll(author, session, question=poll["question"],
+                                  kind=poll["kind"], options=poll["options"])
             for email, choice in (entry.get("rsvps") or {}).items():
                 sessions.answer(_person(email), session, choice)
 
