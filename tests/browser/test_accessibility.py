@@ -291,6 +291,7 @@ def _ids(live_server: Any) -> dict[str, Any]:
     from workspace.forums.models import ForumCategory, Post, Topic
     from workspace.organizations.models import Organization
     from workspace.sessions.models import LiveSession
+    from workspace.sessions.poll_models import Poll
 
     with live_server.database() as session:
         member = session.scalar(select(User.id).where(User.email == "az.member@example.org"))
@@ -313,6 +314,12 @@ def _ids(live_server: Any) -> dict[str, Any]:
                 LiveSession.community_id == sdi, LiveSession.number == 3)),
             "past_session": session.scalar(select(LiveSession.id).where(
                 LiveSession.community_id == sdi, LiveSession.number == 1)),
+            # A poll the demo prepared for the session open now (Session 2).
+            "poll": session.scalar(select(Poll.id).join(
+                LiveSession, LiveSession.id == Poll.session_id).where(
+                LiveSession.community_id == sdi, LiveSession.number == 2).order_by(Poll.id)),
+            "open_session": session.scalar(select(LiveSession.id).where(
+                LiveSession.community_id == sdi, LiveSession.number == 2)),
         }
 
 
@@ -391,6 +398,10 @@ FORM_ERROR_STATES: list[dict[str, Any]] = [
      "path": f"/communities/{SDI}/sessions/{{session}}/summary",
      "form": "main form[action$='/summary']", "clear": ["Summary"],
      "message": "Summary: Write the summary before publishing it."},
+    {"endpoint": "polls.edit", "role": "facilitator",
+     "path": f"/communities/{SDI}/sessions/{{open_session}}/polls/{{poll}}/edit",
+     "form": "main form[action$='/edit']", "clear": ["Question"],
+     "message": "Question: Write the question."},
     {"endpoint": "polls.index", "role": "facilitator",
      "path": f"/communities/{SDI}/sessions/{{session}}/polls",
      "form": "main form[action$='/polls']", "message": "Question: Write the question."},
