@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests import factories
 from tests.forums.conftest import start_forum
 from workspace.communities import service as communities
+from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.forums import moderation, pages, service
 from workspace.forums.models import Topic
@@ -78,9 +81,33 @@ def test_the_home_page_costs_the_same_for_one_community_and_many(client_as, memb
         factories.add_to(extra, other_member, "member")
         general = start_forum(extra)[0]
         service.start_topic(other_member, general, title=f"Topic {n}", body="Hello")
+        for day in (n + 1, n + 8):  # sessions, answered, on the home page too
+            session = factories.make_session(extra, other_member, title=f"Session {n}-{day}",
+                                             starts_at=utcnow() + timedelta(days=day))
+            factories.answer_rsvp(session, member, "going")
 
     add_community(0)
     one = cost()
     for n in range(1, 6):
         add_community(n)
     assert cost() == one
+
+
+
+def test_the_home_page_lists_the_next_sessions_in_ones_communities(client_as, member,
+                                                                   community, facilitator,
+                                                                   network):
+    elsewhere = factories.make_community(network, participants=["OR"], slug="oregon-only")
+    factories.make_session(elsewhere, facilitator, title="Not theirs",
+                           starts_at=utcnow() + timedelta(days=1))
+    factories.make_session(community, facilitator, title="Happening now",
+                           starts_at=utcnow() - timedelta(minutes=10))
+    factories.make_session(community, facilitator, title="Next week",
+                           starts_at=utcnow() + timedelta(days=7))
+    factories.make_session(community, facilitator, title="Last month",
+                           starts_at=utcnow() - timedelta(days=30))
+    html = client_as(member).get("/").get_data(as_text=True)
+    assert "Your next sessions" in html
+    assert html.index("Happening now") < html.index("Next week")
+    assert "Open now" in html
+    assert "Not theirs" not in html and "Last month" not in html

@@ -10,10 +10,12 @@ from workspace import policy
 from workspace.auth.models import Invitation, User
 from workspace.communities import service as communities
 from workspace.communities.models import Community, CommunityRole, CommunityStatus, Membership
+from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.forums import pages as forum_pages
 from workspace.moderation import service as moderation
 from workspace.policy import Action
+from workspace.sessions import pages as session_pages
 
 NETWORK_STAGES = (CommunityStatus.RECRUITING, CommunityStatus.IN_PROGRESS,
                   CommunityStatus.IN_DEVELOPMENT, CommunityStatus.COMPLETED)
@@ -48,6 +50,7 @@ class NetworkSummary:
 class Dashboard:
     communities: list[MyCommunity] = field(default_factory=list)
     new_topics: list[forum_pages.TopicRow] = field(default_factory=list)
+    sessions: list[session_pages.SessionRow] = field(default_factory=list)
     waiting: list[Waiting] = field(default_factory=list)
     network: NetworkSummary | None = None
 
@@ -67,7 +70,8 @@ def dashboard(viewer: User) -> Dashboard:
     mine = [MyCommunity(m.community, m.role, unread.get(m.community_id, 0))
             for m in memberships]
     result = Dashboard(communities=mine,
-                       new_topics=forum_pages.unread_topics_across(viewer, ids) if ids else [])
+                       new_topics=forum_pages.unread_topics_across(viewer, ids) if ids else [],
+                       sessions=session_pages.coming_in(viewer, ids, now=utcnow()))
     if policy.is_staff(viewer):
         result.waiting = _waiting(list(db.session.scalars(
             select(Community).where(Community.status != CommunityStatus.ARCHIVED))))

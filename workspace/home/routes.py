@@ -11,6 +11,7 @@ from workspace.communities.service import (
     catalogue,
     participation_by_state,
 )
+from workspace.database import utcnow
 from workspace.home.pages import dashboard
 
 bp = Blueprint("home", __name__)
@@ -22,7 +23,7 @@ def index() -> ResponseReturnValue:
     board = dashboard(current_user) if current_user.is_authenticated else None
     return render_template("home/index.html", announcements=latest_announcements(limit=3),
                            recruiting=recruiting, states=participation_by_state(current_user),
-                           dashboard=board)
+                           dashboard=board, now=utcnow())
 
 
 @bp.route("/accessibility")

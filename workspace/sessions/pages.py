@@ -16,7 +16,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.extensions import db
 from workspace.policy import sessions as session_policy
-from workspace.sessions.models import Attendance, LiveSession, Rsvp, RsvpAnswer
+from workspace.sessions.models import Attendance, LiveSession, Rsvp, RsvpAnswer, SessionStatus
 
 PAST_PER_PAGE = 20
 
@@ -114,6 +114,19 @@ def next_sessions(user: policy.Person, community: Community, *, now: datetime,
     """The community page's glimpse: the sessions open now or coming next."""
     sessions = list(db.session.scalars(_listed(select(LiveSession).where(
         LiveSession.community_id == community.id, LiveSession.ends_at > now))
+        .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
+    return _rows(user, sessions)
+
+
+def coming_in(user: policy.Person, community_ids: list[int], *, now: datetime,
+              limit: int = 4) -> list[SessionRow]:
+    """The next sessions (open now first) in these communities, for the home page: three
+    queries however many communities and sessions there are."""
+    if not community_ids:
+        return []
+    sessions = list(db.session.scalars(_listed(select(LiveSession).where(
+        LiveSession.community_id.in_(community_ids), LiveSession.ends_at > now,
+        LiveSession.status == SessionStatus.SCHEDULED, session_policy.visible_sessions(user)))
         .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
     return _rows(user, sessions)
 
