@@ -21,7 +21,7 @@ from workspace.policy import (
     rule,
     standing_for,
 )
-from workspace.sessions.models import ChatMessage, LiveSession, RoomState
+from workspace.sessions.models import BreakoutGroup, ChatMessage, LiveSession, RoomState
 
 
 @rule(error=errors.NotFound)
@@ -146,6 +146,12 @@ def may_take_notes(user: Person, session: LiveSession, standing: Standing | None
     return may_enter_room(user, session, standing)
 
 
+@rule("You aren't in that breakout group.")
+def may_join_group(user: Person, group: BreakoutGroup, standing: Standing | None = None) -> bool:
+    """A breakout group's members speak and listen in it; hosts may join every group."""
+    return user.id in group.member_ids or may_run_room(user, group.session, standing)
+
+
 @rule("You can flag other people's messages in rooms you are in.")
 def may_flag_message(user: Person, message: ChatMessage,
                      standing: Standing | None = None) -> bool:
@@ -153,3 +159,12 @@ def may_flag_message(user: Person, message: ChatMessage,
     return (message.author_id != user.id and message.deleted_at is None
             and message.hidden_at is None
             and standing_for(user, session.community, standing).contributes)
+
+
+@rule(error=errors.NotFound)
+def may_see_summary(user: Person, session: LiveSession, standing: Standing | None = None) -> bool:
+    """A published summary is the community's; a draft is its facilitators' (and staff's)."""
+    standing = standing_for(user, session.community, standing)
+    if session.summary_published_at is not None:
+        return standing.reads
+    return bool(session.summary) and standing.moderates

@@ -21,6 +21,7 @@ from workspace.sessions.room import (
     adds_to_snapshot,
     group_room,
     groups_of,
+    open_group_for,
     person_card,
     room_name,
 )
@@ -161,12 +162,5 @@ def end_breakouts(actor: User, session: LiveSession) -> None:
 
 
 def group_to_join(person: User, session: LiveSession, group_id: Any) -> str:
-    """The Socket.IO room of an open group the person is in (hosts: any open group)."""
-    if isinstance(group_id, bool) or not isinstance(group_id, int):
-        raise errors.Invalid("'group_id' must be a whole number.", field="group_id")
-    group = next((g for g in groups_of(session, open_only=True) if g.id == group_id), None)
-    if group is None:
-        raise errors.NotFound("That breakout group isn't meeting.")
-    if person.id not in group.member_ids and not session_policy.may_run_room(person, session):
-        raise errors.Forbidden("You aren't in that breakout group.")
-    return group_room(session, group.id)
+    """The Socket.IO room of an open group the person may listen in."""
+    return group_room(session, open_group_for(person, session, group_id).id)

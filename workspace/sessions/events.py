@@ -18,14 +18,14 @@ from flask_socketio import join_room, leave_room, rooms
 
 from workspace import errors, realtime
 from workspace.moderation import service as moderation
-from workspace.sessions import breakouts, notes, pages, room
+from workspace.sessions import breakouts, notes, room
 from workspace.sessions.models import LiveSession
 from workspace.sessions.moderation import CHAT
 
 
 @realtime.on("watch_session")
 def watch_session(data: dict[str, Any]) -> dict[str, Any]:
-    session = pages.session_for_live(current_user, realtime.int_arg(data, "session_id"))
+    session = room.session_for_room(current_user, realtime.int_arg(data, "session_id"))
     join_room(realtime.session_page_room(session.community_id, session.id))
     return {"ok": True}
 

@@ -322,6 +322,8 @@ class BreakoutGroup(Model):
     closed_at: Mapped[datetime | None]
     member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
+    session: Mapped[LiveSession] = relationship()
+
 
 class SessionNote(Model):
     """The shared notes of a session's room, or of one breakout group in it: a Yjs document.

@@ -9,7 +9,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from workspace import errors, policy, realtime
+from workspace import errors, policy
 from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.database import utcnow
@@ -25,7 +25,7 @@ from workspace.moderation.registry import (
 from workspace.policy import Action
 from workspace.policy import sessions as session_policy
 from workspace.sessions.models import ChatMessage, LiveSession
-from workspace.sessions.room import CHAT_MESSAGE, group_room, room_name
+from workspace.sessions.room import CHAT_MESSAGE, announce_removed
 from workspace.text import excerpt
 
 MESSAGE_HIDDEN = "chat_message_hidden"
@@ -63,10 +63,7 @@ def hide(moderator: User, message: ChatMessage, reason: str) -> None:
         moderation.resolve_flags(moderator, CHAT_MESSAGE, message.id, "Message hidden")
         moderation.log_action(moderator, session.community, MESSAGE_HIDDEN,
                               subject=describe(message), detail=reason)
-        realtime.publish("message_removed", {"session_id": session.id, "seq": message.seq,
-                                             "id": message.id},
-                         to=group_room(session, message.group_id) if message.group_id
-                         else room_name(session))
+        announce_removed(session, message)
     db.session.commit()
 
 

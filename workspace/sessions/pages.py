@@ -48,15 +48,6 @@ def session_in(user: policy.Person, community: Community, session_id: int) -> Li
     return session
 
 
-def session_for_live(user: policy.Person, session_id: int) -> LiveSession:
-    """The session a live connection asks to follow, if the person may see it."""
-    session = db.session.scalar(select(LiveSession).where(LiveSession.id == session_id)
-                                .options(joinedload(LiveSession.community)))
-    if session is None or not session_policy.may_see_session(user, session):
-        raise errors.NotFound("That session isn't available.")
-    return session
-
-
 def _rows(user: policy.Person, sessions: list[LiveSession]) -> list[SessionRow]:
     """The sessions with their answer counts and the reader's answer: two queries in all."""
     rows = [SessionRow(session) for session in sessions]

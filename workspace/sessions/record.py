@@ -21,8 +21,8 @@ from workspace.forums import service as forums
 from workspace.forums.models import ForumCategory, Topic
 from workspace.policy import sessions as session_policy
 from workspace.sessions import pages
+from workspace.sessions import service as sessions
 from workspace.sessions.models import BreakoutGroup, ChatMessage, LiveSession
-from workspace.timezones import describe_span, zone
 
 FOLLOW_UP_CATEGORY = "Session follow-ups"
 
@@ -81,8 +81,7 @@ def save_summary(actor: User, session: LiveSession, text: str, *,
     community = session.community
     topic = None
     if publish and session.follow_up_topic_id is None:
-        when = describe_span(session.starts_at, session.ends_at, session.time_zone,
-                             zone(session.time_zone)).session_text
+        when = sessions.when_text(session)
         record = url_for("sessions.show", slug=community.slug, session_id=session.id,
                          _external=False)
         body = (f"Summary of [{session.label}]({record}), {when}.\n\n{text}\n\n"

@@ -227,6 +227,7 @@ def messages_after(session: LiveSession, after_seq: int,
                                       ChatMessage.seq > max(0, after_seq))
             .options(joinedload(ChatMessage.author).joinedload(User.organization))
             .order_by(ChatMessage.seq).limit(REPLAY_MAX + 1))
+    # may_join_group for every group at once: hosts hear all groups, others their own.
     if viewer is not None and not session_policy.may_run_room(viewer, session):
         groups = [g.id for g in groups_of(session) if viewer.id in g.member_ids]
         stmt = stmt.where(or_(ChatMessage.group_id.is_(None), ChatMessage.group_id.in_(groups)))
@@ -265,7 +266,7 @@ def send(author: User, session: LiveSession, *, body: Any, client_id: Any,
         raise errors.Invalid("Write something before sending.", field="body")
     if len(body) > MESSAGE_MAX:
         raise errors.Invalid(f"Keep messages under {MESSAGE_MAX:,} characters.", field="body")
-    group = _group_for(author, session, group_id) if group_id is not None else None
+    group = open_group_for(author, session, group_id) if group_id is not None else None
     if to_all_groups:
         policy.require(author, session_policy.may_run_room, session)
         if not groups_of(session, open_only=True):
@@ -293,15 +294,14 @@ def send(author: User, session: LiveSession, *, body: Any, client_id: Any,
     return message
 
 
-def _group_for(person: User, session: LiveSession, group_id: Any) -> BreakoutGroup:
-    """An open group of the session that the person is in (hosts may speak in any)."""
+def open_group_for(person: User, session: LiveSession, group_id: Any) -> BreakoutGroup:
+    """An open breakout group of the session that the person may speak and listen in."""
     if isinstance(group_id, bool) or not isinstance(group_id, int):
         raise errors.Invalid("'group_id' must be a whole number.", field="group_id")
     group = db.session.get(BreakoutGroup, group_id)
     if group is None or group.session_id != session.id or group.closed_at is not None:
         raise errors.NotFound("That breakout group isn't meeting.")
-    if person.id not in group.member_ids and not session_policy.may_run_room(person, session):
-        raise errors.Forbidden("You aren't in that breakout group.")
+    policy.require(person, session_policy.may_join_group, group)
     return group
 
 
@@ -327,11 +327,12 @@ def delete_message(actor: User, session: LiveSession, message: ChatMessage) -> N
     if message.deleted_at is None:
         message.deleted_at, message.deleted_by_id = utcnow(), actor.id
         moderation.resolve_flags(actor, CHAT_MESSAGE, message.id, "Message deleted")
-        _removed_everywhere(session, message)
+        announce_removed(session, message)
     db.session.commit()
 
 
-def _removed_everywhere(session: LiveSession, message: ChatMessage) -> None:
+def announce_removed(session: LiveSession, message: ChatMessage) -> None:
+    """Everyone who heard the message (the room, or its group) replaces it with a marker."""
     realtime.publish("message_removed", {"session_id": session.id, "seq": message.seq,
                                          "id": message.id},
                      to=group_room(session, message.group_id) if message.group_id
@@ -512,15 +513,3 @@ def remove(actor: User, session: LiveSession, user_id: Any) -> None:
     realtime.evict_from([person.id], room_name(session))
     _announce_left(session, person.id)
     db.session.commit()
-
-
-def attendance_minutes(session: LiveSession) -> dict[int, int]:
-    """Minutes each person spent in the room (for reports)."""
-    found: dict[int, int] = {}
-    for user_id, joined, left in db.session.execute(
-            select(Attendance.user_id, Attendance.joined_at, Attendance.left_at)
-            .where(Attendance.session_id == session.id)):
-        seconds = ((left or utcnow()) - joined).total_seconds()
-        found[user_id] = found.get(user_id, 0) + max(0, round(seconds / 60))
-    return found
-

@@ -139,6 +139,7 @@ def show(slug: str, session_id: int) -> ResponseReturnValue:
                    may_attend=session_policy.may_attend(me(), session, standing),
                    may_rsvp=session_policy.may_rsvp(me(), session, standing),
                    may_change=session_policy.may_change_session(me(), session, standing),
+                   may_see_summary=session_policy.may_see_summary(me(), session, standing),
                    mine=pages.answer_of(me(), session), counts=pages.answer_counts(session),
                    room_state=session.room_state(now),
                    may_run=session_policy.may_run_room(me(), session, standing),

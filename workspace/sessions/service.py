@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from workspace import errors, policy, realtime, timezones, writing
@@ -18,6 +18,7 @@ from workspace.extensions import db
 from workspace.notifications.models import NotificationKind
 from workspace.notifications.service import Subject, notify_many
 from workspace.policy import sessions as session_policy
+from workspace.sessions import pages
 from workspace.sessions.models import (
     CALL_URL_MAX,
     REASON_MAX,
@@ -356,7 +357,7 @@ def change(actor: User, session: LiveSession, plan: Plan, *, reason: str = "") -
                                subject=Subject(SUBJECT, session.id), before=before)
     if moved:
         notify_many(_people_coming(session, actor), NotificationKind.SESSION_CHANGED,
-                    f"{actor.name} moved “{session.label}” to {_when(session)}: {reason}",
+                    f"{actor.name} moved “{session.label}” to {when_text(session)}: {reason}",
                     session_link(session), actor=actor, community=community,
                     subject=Subject(SUBJECT, session.id))
     _tell_page(session, "This session was rescheduled." if moved else
@@ -365,7 +366,7 @@ def change(actor: User, session: LiveSession, plan: Plan, *, reason: str = "") -
     return session
 
 
-def _when(session: LiveSession) -> str:
+def when_text(session: LiveSession) -> str:
     """The session's time in its own zone, for a notice everyone reads alike."""
     return timezones.describe_span(session.starts_at, session.ends_at, session.time_zone,
                                    timezones.zone(session.time_zone)).session_text
@@ -416,9 +417,7 @@ def cancel(actor: User, session: LiveSession, *, reason: str,
 
 
 def _announce_answers(session: LiveSession) -> None:
-    counts = {answer: count for answer, count in db.session.execute(
-        select(Rsvp.answer, func.count()).where(Rsvp.session_id == session.id)
-        .group_by(Rsvp.answer))}
+    counts = pages.answer_counts(session)
     realtime.publish("answers_changed", {
         "session_id": session.id, **{answer.value: counts.get(answer, 0) for answer in RsvpAnswer}},
         to=realtime.session_page_room(session.community_id, session.id))
