@@ -54,7 +54,8 @@ class DefaultConfig:
     CONTACT_EMAIL = "help@cop-workspace.example.org"
     PREFERRED_URL_SCHEME = "http"
 
-    # Uploaded files (workspace/files): a local folder, by default instance/files, or S3.
+    # Uploaded files (workspace/files): a local folder, by default instance/files, or S3
+    # (FILES_ROOT then only holds uploads in progress).
     FILE_STORAGE = "local"  # or "s3"
     FILES_ROOT: str | None = None
     S3_BUCKET: str | None = None

@@ -47,8 +47,9 @@ def s3_bucket(s3_endpoint: str) -> str:
 
 
 @pytest.fixture
-def s3_settings(s3_endpoint: str, s3_bucket: str) -> dict[str, Any]:
-    return {"FILE_STORAGE": "s3", "S3_BUCKET": s3_bucket, "S3_ENDPOINT_URL": s3_endpoint,
+def s3_settings(s3_endpoint: str, s3_bucket: str, tmp_path: Path) -> dict[str, Any]:
+    return {"FILE_STORAGE": "s3", "FILES_ROOT": str(tmp_path / "files"),
+            "S3_BUCKET": s3_bucket, "S3_ENDPOINT_URL": s3_endpoint,
             "S3_REGION": S3_REGION, "S3_ACCESS_KEY_ID": S3_KEYS["aws_access_key_id"],
             "S3_SECRET_ACCESS_KEY": S3_KEYS["aws_secret_access_key"]}
 

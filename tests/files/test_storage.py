@@ -230,6 +230,7 @@ def test_the_app_keeps_one_storage(app_settings: dict[str, Any], s3_settings: di
         assert storage() is storage()
         assert isinstance(storage(), S3Storage)
         assert storage().bucket == s3_settings["S3_BUCKET"]  # type: ignore[attr-defined]
+        assert storage().temp_dir() == Path(s3_settings["FILES_ROOT"]) / ".incoming"
 
 
 def test_storage_settings_come_from_the_environment():

@@ -253,9 +253,9 @@ def _missing_or(exc: ClientError, key: str) -> Exception:
 def storage_from_config(config: Mapping[str, Any], instance_path: str) -> Storage:
     """The storage the settings ask for (FILE_STORAGE, FILES_ROOT, S3_*)."""
     kind = str(config.get("FILE_STORAGE") or "local").strip().lower()
+    root = Path(config.get("FILES_ROOT") or Path(instance_path) / "files")
     if kind == "local":
-        root = config.get("FILES_ROOT") or Path(instance_path) / "files"
-        return LocalStorage(Path(root))
+        return LocalStorage(root)
     if kind == "s3":
         if not config.get("S3_BUCKET"):
             raise StorageNotConfigured(
@@ -266,7 +266,7 @@ def storage_from_config(config: Mapping[str, Any], instance_path: str) -> Storag
                          region=config.get("S3_REGION"),
                          access_key_id=config.get("S3_ACCESS_KEY_ID"),
                          secret_access_key=config.get("S3_SECRET_ACCESS_KEY"),
-                         incoming=Path(instance_path) / "incoming")
+                         incoming=root / ".incoming")  # uploads in progress stay local
     raise StorageNotConfigured(f"FILE_STORAGE must be local or s3, not {kind!r}.")
 
 
