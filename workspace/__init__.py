@@ -43,6 +43,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from workspace import database_setup, models  # noqa: F401 - every model must be mapped
+    from workspace.files import storage
 
     database_setup.prepare_engine_options(app)
     db.init_app(app)
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     realtime.init_app(app)
+    storage.init_app(app)
     import_live_event_handlers()
     # Always pass message_queue and a new client manager, even without Redis: SocketIO keeps
     # options from earlier init_app calls. The manager is realtime's, which can also evict.

@@ -54,6 +54,19 @@ class DefaultConfig:
     CONTACT_EMAIL = "help@cop-workspace.example.org"
     PREFERRED_URL_SCHEME = "http"
 
+    # Uploaded files (workspace/files): a local folder, by default instance/files, or S3
+    # (FILES_ROOT then only holds uploads in progress).
+    FILE_STORAGE = "local"  # or "s3"
+    FILES_ROOT: str | None = None
+    S3_BUCKET: str | None = None
+    S3_ENDPOINT_URL: str | None = None  # for S3-compatible stores other than AWS
+    S3_REGION: str | None = None
+    S3_ACCESS_KEY_ID: str | None = None  # unset: boto3's own chain (AWS_*, instance roles)
+    S3_SECRET_ACCESS_KEY: str | None = None
+    UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+    # What a zip-based document (.docx, .xlsx...) may unpack to, read from its directory.
+    UPLOAD_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+
 
 class ProductionConfig:
     SESSION_COOKIE_SECURE = True
@@ -70,11 +83,14 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         settings["REDIS_URL"] = environ["REDIS_URL"]
         settings["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
     for name in ("SECRET_KEY", "SOCKETIO_ASYNC_MODE", "LIVE_EVENT_LIMIT", "MAIL_SERVER",
-                 "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "DEMO_PASSWORD"):
+                 "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "DEMO_PASSWORD",
+                 "FILE_STORAGE", "FILES_ROOT", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION",
+                 "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
         if environ.get(name):
             settings[name] = environ[name]
-    if environ.get("MAIL_PORT"):
-        settings["MAIL_PORT"] = int(environ["MAIL_PORT"])
+    for name in ("MAIL_PORT", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_UNPACKED_BYTES"):
+        if environ.get(name):
+            settings[name] = int(environ[name])
     if environ.get("MAIL_USE_TLS"):
         settings["MAIL_USE_TLS"] = environ["MAIL_USE_TLS"].lower() in {"1", "true", "yes"}
     if environ.get("WORKSPACE_ENV", "").lower() == "production":
