@@ -189,3 +189,12 @@ def test_a_worker_keeps_going_when_the_queue_is_out_of_reach(app, handlers, monk
     worker = Worker(app, worker_id="steady")
     assert worker.run() == 0
     assert worker.is_stopping
+
+
+def test_the_environment_can_keep_jobs_out_of_the_serving_process():
+    from workspace.config import DefaultConfig, read_environment  # noqa: PLC0415
+
+    assert DefaultConfig.JOBS_IN_PROCESS is None  # `flask serve` runs a worker, nothing else does
+    assert read_environment({"JOBS_IN_PROCESS": "0"}) == {"JOBS_IN_PROCESS": False}
+    assert read_environment({"JOBS_IN_PROCESS": "true"}) == {"JOBS_IN_PROCESS": True}
+    assert "JOBS_IN_PROCESS" not in read_environment({})
