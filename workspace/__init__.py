@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from workspace.forums.routes import activity_bp
     from workspace.forums.routes import bp as forums_bp
     from workspace.home.routes import bp as home_bp
+    from workspace.jobs.routes import bp as jobs_bp
     from workspace.mail.routes import bp as mail_bp
     from workspace.moderation.routes import bp as moderation_bp
     from workspace.notifications.routes import bp as notifications_bp
@@ -97,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
                       notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
                       writing_bp, sessions_bp, my_sessions_bp, calendar_bp,
-                      polls_bp):
+                      polls_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,4 +1,5 @@
-"""Flask commands: `flask seed-demo`, `flask serve` (gevent, see workspace/serve.py)."""
+"""Flask commands: `flask seed-demo`, `flask serve` (gevent, see workspace/serve.py), `flask jobs`
+(the background worker, see workspace/jobs/)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+
+from workspace.jobs.cli import jobs_group
 
 
 @click.command("seed-demo")
@@ -44,3 +47,4 @@ def serve_command(host: str, port: int) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(jobs_group)

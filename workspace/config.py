@@ -44,6 +44,11 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "CoP Workspace <no-reply@cop-workspace.example.org>"
 
+    # Background jobs (workspace/jobs/): whether the serving process runs a worker of its own.
+    # Unset, `flask serve` does (development needs no second command) and nothing else does;
+    # production sets it off and runs `flask jobs work` as a process of its own.
+    JOBS_IN_PROCESS: bool | None = None
+
     INVITATION_MAX_AGE = timedelta(days=14)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
     DEMO_PASSWORD = "workspace-demo"
@@ -91,8 +96,9 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     for name in ("MAIL_PORT", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_UNPACKED_BYTES"):
         if environ.get(name):
             settings[name] = int(environ[name])
-    if environ.get("MAIL_USE_TLS"):
-        settings["MAIL_USE_TLS"] = environ["MAIL_USE_TLS"].lower() in {"1", "true", "yes"}
+    for name in ("MAIL_USE_TLS", "JOBS_IN_PROCESS"):
+        if environ.get(name):
+            settings[name] = environ[name].lower() in {"1", "true", "yes"}
     if environ.get("WORKSPACE_ENV", "").lower() == "production":
         settings.update(settings_of(ProductionConfig))
     return settings

@@ -13,6 +13,7 @@ from workspace.forums.models import (
     Topic,
     TopicSubscription,
 )
+from workspace.jobs.models import Job
 from workspace.mail.models import OutboxMessage
 from workspace.moderation.models import Flag, ModerationEvent
 from workspace.notifications.models import Notification
@@ -26,4 +27,5 @@ __all__ = ["Announcement", "CategorySubscription", "Community", "CommunityOrgani
            "Flag", "ForumCategory", "Interest", "Invitation", "Membership", "ModerationEvent",
            "Notification", "Organization", "OutboxMessage", "Post", "PostRevision", "Reaction",
            "ReadMark", "Topic", "TopicSubscription", "User", "Attendance", "CalendarFeed",
-           "LiveSession", "Repeat", "Rsvp", "ActionItem", "Poll", "PollOption", "PollVote"]
+           "LiveSession", "Repeat", "Rsvp", "ActionItem", "Poll", "PollOption", "PollVote",
+           "Job"]

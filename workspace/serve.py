@@ -12,6 +12,9 @@ importing `workspace.serve` imports `workspace` first. So the server is started 
 `make run` do. WebSockets come from simple-websocket, which engineio drives with gevent's
 primitives; clients that cannot open one fall back to long-polling.
 
+Unless JOBS_IN_PROCESS is off, the server also runs a background-job worker (workspace/jobs/) on
+a greenlet, so development needs no second command; production runs `flask jobs work` instead.
+
 Several processes share rooms through Redis (REDIS_URL), each on its own port, with sticky
 sessions in front: a Socket.IO client must keep talking to the process that holds its socket.
 """
@@ -47,6 +50,12 @@ def main(argv: list[str] | None = None) -> None:
     mode = socketio.server.eio.async_mode
     if mode != GEVENT:
         parser.error(f"SOCKETIO_ASYNC_MODE is {mode!r}; this server needs 'gevent'.")
+    if app.config.get("JOBS_IN_PROCESS") is not False:
+        from workspace.jobs.worker import start_in_process  # noqa: PLC0415
+
+        start_in_process(app)
+        print("Background jobs run in this process (JOBS_IN_PROCESS=0 leaves them to "
+              "`flask jobs work`).", flush=True)
     print(f"CoP Workspace on http://{options.host}:{options.port}/  (gevent; Ctrl+C stops it)",
           flush=True)
     try:

@@ -1,9 +1,11 @@
 """Browser fixtures: the app served for real on 127.0.0.1, headless Chromium, and axe-core.
 
 Every browser test gets its own live server on a free port, over a fresh copy of a SQLite file
-holding the demo data (seeded once per worker), with real CSRF and no rate limits. Chromium is
-launched once per worker; each test opens its own contexts. A failing test leaves a screenshot
-(and the page's HTML) of every page it had open in test-artifacts/.
+holding the demo data (seeded once per worker), with real CSRF and no rate limits. Background
+jobs wait in the queue unless a test module overrides `live_server_settings` with
+`{"JOBS_IN_PROCESS": True}`: then a worker in the server runs them, as under `flask serve`.
+Chromium is launched once per worker; each test opens its own contexts. A failing test leaves a
+screenshot (and the page's HTML) of every page it had open in test-artifacts/.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tests.browser.support import (
 from workspace import create_app
 from workspace.demo.seed import seed_demo
 from workspace.extensions import db
+from workspace.jobs.worker import Worker, start_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -86,6 +89,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         name="live-server", daemon=True)
+        self.job_worker: Worker | None = None
 
     @property
     def errors(self) -> list[str]:
@@ -94,10 +98,15 @@ class LiveServer:
 
     def start(self) -> None:
         self._thread.start()
+        if self.app.config.get("JOBS_IN_PROCESS"):
+            self.job_worker = start_in_process(self.app)
 
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(timeout=10)
+        if self.job_worker is not None:
+            self.job_worker.stop()
+            self.job_worker.join(timeout=10)
         self._server.server_close()
         with self.app.app_context():
             db.engine.dispose()
@@ -134,10 +143,17 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def live_server(demo_database: Path, tmp_path: Path) -> Iterator[LiveServer]:
+def live_server_settings() -> dict[str, Any]:
+    """Settings a test module adds to the live server's (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(demo_database: Path, tmp_path: Path,
+                live_server_settings: dict[str, Any]) -> Iterator[LiveServer]:
     database = tmp_path / "workspace.sqlite3"
     _copy_sqlite(demo_database, database)
-    server = LiveServer(create_app(live_settings(database)))
+    server = LiveServer(create_app({**live_settings(database), **live_server_settings}))
     server.start()
     yield server
     server.stop()

@@ -49,6 +49,7 @@ NO_ERROR_STATE: dict[str, str] = {}
 
 # Pages the crawl must reach as these people: if MAX_PAGES runs out first, raise it.
 MUST_REACH: dict[str, set[str]] = {
+    "staff": {"jobs.index"},
     "facilitator": {"sessions.index", "sessions.show", "sessions.new", "sessions.edit",
                     "sessions.cancel", "sessions.roster", "polls.index", "sessions.summary",
                     "sessions.room_page",

@@ -45,6 +45,7 @@ from workspace.communities.models import Community, Interest, Membership
 from workspace.database import utcnow
 from workspace.extensions import db, socketio
 from workspace.forums.models import Post
+from workspace.jobs.models import Job, JobState
 from workspace.notifications.models import Notification
 
 ROLES = ("anonymous", "outsider", "observer", "member", "sme", "facilitator", "staff")
@@ -238,6 +239,13 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     },
     "mail.outbox": {
         "GET":                    "login    403      403      403     403     403      ok",
+    },
+    "jobs.index": {
+        "GET":                    "login    403      403      403     403     403      ok",
+    },
+    "jobs.retry_job": {
+        # A failed job, put back in the queue.
+        "POST":                   "login    403      403      403     403     403      changed",
     },
     "organizations.index": {
         "GET":                    "login    403      403      403     403     403      ok",
@@ -539,6 +547,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     forum: dict[str, int] = field(default_factory=dict)
     sessions: dict[str, int] = field(default_factory=dict)
+    jobs: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -596,6 +605,7 @@ def build_world(request: pytest.FixtureRequest) -> World:
                 "reset": reset_token(member), **build_calendar_feeds(member, other_member)},
         forum=build_forum(community, member, other_member, facilitator),
         sessions=build_sessions(community, facilitator),
+        jobs=build_jobs(),
     )
 
 
@@ -651,6 +661,15 @@ def build_sessions(community: Community, facilitator: User) -> dict[str, int]:
             "other_poll": other_poll.id}
 
 
+def build_jobs() -> dict[str, int]:
+    """A background job that gave up, for staff to try again."""
+    failed = Job(kind="preview", payload={"digest": "abc"}, state=JobState.FAILED, attempts=5,
+                 max_attempts=5, last_error="OSError: the disk is full", finished_at=utcnow())
+    db.session.add(failed)
+    db.session.commit()
+    return {"failed": failed.id}
+
+
 Provider = Callable[[World, str], Any]  # (world, role) -> value
 
 # How each URL argument is filled by default. A new argument name fails the test until it is
@@ -672,6 +691,7 @@ ARGUMENTS: dict[str, Provider] = {
     "flag_id": lambda w, role: w.forum["flag"],
     "session_id": lambda w, role: w.sessions["session"],
     "poll_id": lambda w, role: w.sessions["poll"],
+    "job_id": lambda w, role: w.jobs["failed"],
 }
 # Arguments whose meaning depends on the endpoint.
 ENDPOINT_ARGUMENTS: dict[str, dict[str, Provider]] = {
