@@ -58,10 +58,17 @@ TEST_SETTINGS: dict[str, Any] = {
 }
 
 
+@pytest.fixture(scope="session")
+def files_root(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Uploaded files for the whole run, outside the checkout (stored by content hash, so
+    tests never see each other's files as anything but the same bytes)."""
+    return str(tmp_path_factory.mktemp("files"))
+
+
 @pytest.fixture
-def app_settings(database_uri: str) -> dict[str, Any]:
+def app_settings(database_uri: str, files_root: str) -> dict[str, Any]:
     """Settings for this test's app; a test may change them before asking for `app`."""
-    return {**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_uri}
+    return {**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_uri, "FILES_ROOT": files_root}
 
 
 class WorkspaceTestClient(FlaskClient):

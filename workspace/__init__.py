@@ -17,6 +17,7 @@ from workspace.config import (
 )
 from workspace.errors import register_error_handlers
 from workspace.extensions import csrf, db, limiter, login_manager, migrate, socketio
+from workspace.files import uploads
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +36,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_draft_kinds(app)
     register_community_setup(app)
     register_error_handlers(app)
+    uploads.register(app)
     templating.register(app)
     security.register(app)
     cli.register(app)
@@ -89,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     from workspace.moderation.routes import bp as moderation_bp
     from workspace.notifications.routes import bp as notifications_bp
     from workspace.organizations.routes import bp as organizations_bp
+    from workspace.resources.routes import bp as library_bp
+    from workspace.resources.routes import resources_bp
     from workspace.sessions.calendar_routes import bp as calendar_bp
     from workspace.sessions.poll_routes import bp as polls_bp
     from workspace.sessions.routes import bp as sessions_bp
@@ -98,17 +102,19 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
                       notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
                       writing_bp, sessions_bp, my_sessions_bp, calendar_bp,
-                      polls_bp, jobs_bp):
+                      polls_bp, jobs_bp, library_bp, resources_bp):
         app.register_blueprint(blueprint)
 
 
 def register_draft_kinds(app: Flask) -> None:
     """What each feature lets people keep drafts of in the shared editor (workspace.writing)."""
     from workspace.forums import drafts as forum_drafts
+    from workspace.resources import drafts as resource_drafts
     from workspace.sessions import drafts as session_drafts
 
     forum_drafts.register(app)
     session_drafts.register(app)
+    resource_drafts.register(app)
 
 
 def register_community_setup(app: Flask) -> None:
@@ -116,7 +122,9 @@ def register_community_setup(app: Flask) -> None:
     the community's page (see communities/hooks.py)."""
     from workspace.communities.hooks import on_community_created, on_community_page
     from workspace.forums.service import add_default_categories
+    from workspace.resources.panel import community_panel as library_panel
     from workspace.sessions.panel import community_panel as sessions_panel
 
     on_community_created(app, add_default_categories)  # the forum starts with its categories
     on_community_page(app, sessions_panel)  # what is open now and coming next
+    on_community_page(app, library_panel)  # the newest resources; public ones for visitors

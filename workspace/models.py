@@ -3,6 +3,7 @@
 from workspace.announcements.models import Announcement
 from workspace.auth.models import Invitation, User
 from workspace.communities.models import Community, CommunityOrganization, Interest, Membership
+from workspace.files.models import StoredFile
 from workspace.forums.models import (
     CategorySubscription,
     ForumCategory,
@@ -18,6 +19,14 @@ from workspace.mail.models import OutboxMessage
 from workspace.moderation.models import Flag, ModerationEvent
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization
+from workspace.resources.models import (
+    Collection,
+    CollectionItem,
+    Resource,
+    ResourceState,
+    ResourceTag,
+    ResourceVersion,
+)
 from workspace.sessions.action_models import ActionItem
 from workspace.sessions.models import Attendance, CalendarFeed, LiveSession, Repeat, Rsvp
 from workspace.sessions.poll_models import Poll, PollOption, PollVote
@@ -28,4 +37,5 @@ __all__ = ["Announcement", "CategorySubscription", "Community", "CommunityOrgani
            "Notification", "Organization", "OutboxMessage", "Post", "PostRevision", "Reaction",
            "ReadMark", "Topic", "TopicSubscription", "User", "Attendance", "CalendarFeed",
            "LiveSession", "Repeat", "Rsvp", "ActionItem", "Poll", "PollOption", "PollVote",
-           "Job"]
+           "Job", "StoredFile", "Resource", "ResourceVersion", "ResourceTag", "ResourceState",
+           "Collection", "CollectionItem"]

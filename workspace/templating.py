@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from workspace import errors
+from workspace.files.intake import human_size
 from workspace.security import safe_next
 from workspace.text import excerpt
 from workspace.timezones import (
@@ -114,6 +115,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(excerpt, "excerpt")
     app.add_template_filter(local_path, "local_path")
     app.add_template_filter(linkify_plain, "linkify_plain")
+    app.add_template_filter(human_size, "filesize")
     app.add_template_global(session_when, "session_when")
     app.add_template_global(zone_phrase, "zone_phrase")
     app.add_template_global(time_zone_phrases, "time_zone_phrases")

@@ -202,6 +202,11 @@ def receive_bytes(data: bytes, filename: str, *, storage: Storage) -> Received:
                     inline=file_type.inline)
 
 
+def is_inline(media_type: str) -> bool:
+    """Whether files of this type are safe to show in the browser (images); others download."""
+    return any(each.inline for each in TYPES.values() if each.media_type == media_type)
+
+
 def clean_filename(name: str) -> str:
     """The name without folders, control or direction characters, in at most 120 characters."""
     name = unicodedata.normalize("NFC", name or "")

@@ -25,6 +25,7 @@ class NotificationKind(enum.StrEnum):
     INTEREST_DECIDED = "interest_decided"  # to a state's contact: accepted, waitlisted, declined
     SESSION_CHANGED = "session_changed"  # to people coming: a session moved
     SESSION_CANCELLED = "session_cancelled"  # ... or was cancelled
+    RESOURCE_ADDED = "resource_added"  # to who may see it: a resource added or shared with them
     GENERAL = "general"  # notices from before kinds were recorded, when none could be inferred
 
 

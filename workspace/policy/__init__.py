@@ -255,7 +255,8 @@ def _roles_allowing(action: Action) -> list[CommunityRole]:
     return [role for role, actions in ACTIONS_BY_ROLE.items() if action in actions]
 
 
-def _participating_agencies(community_id: int) -> Select:
+def participating_agencies(community_id: int) -> Select:
+    """Ids of the organizations taking part in the community now, as a subquery."""
     return select(CommunityOrganization.organization_id).where(
         CommunityOrganization.community_id == community_id,
         CommunityOrganization.role == OrganizationRole.PARTICIPANT,
@@ -331,7 +332,7 @@ def people_who_may(community: Community, action: Action) -> Select:
                    Membership.role.in_(_roles_allowing(action)),
                    User.is_deactivated.is_(False),
                    or_(Membership.role.not_in(_needing_agency()),
-                       User.organization_id.in_(_participating_agencies(community.id)))))
+                       User.organization_id.in_(participating_agencies(community.id)))))
 
 
 def reader_ids(community: Community) -> Select:
