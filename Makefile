@@ -42,10 +42,11 @@ static/vendor/.installed: package.json package-lock.json static/src/room-notes.j
 	touch $@
 
 # Debian's Chromium for the browser tests; Playwright's own browser download cannot work here.
+# DejaVu gives the series summary PDFs every character people type (tests read them back).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && test -d /usr/share/fonts/truetype/dejavu; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core; fi; }
 
 # Re-pin Python dependencies after editing pyproject.toml.
 lock: $(VENV)/.installed
