@@ -69,6 +69,7 @@ class DefaultConfig:
     S3_ACCESS_KEY_ID: str | None = None  # unset: boto3's own chain (AWS_*, instance roles)
     S3_SECRET_ACCESS_KEY: str | None = None
     UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+    UPLOAD_RATE_LIMIT = "300 per hour"  # each person's uploads (files and forms with files)
     # What a zip-based document (.docx, .xlsx...) may unpack to, read from its directory.
     UPLOAD_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 
@@ -87,7 +88,8 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     if environ.get("REDIS_URL"):
         settings["REDIS_URL"] = environ["REDIS_URL"]
         settings["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
-    for name in ("SECRET_KEY", "SOCKETIO_ASYNC_MODE", "LIVE_EVENT_LIMIT", "MAIL_SERVER",
+    for name in ("SECRET_KEY", "SOCKETIO_ASYNC_MODE", "LIVE_EVENT_LIMIT", "UPLOAD_RATE_LIMIT",
+                 "MAIL_SERVER",
                  "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "DEMO_PASSWORD",
                  "FILE_STORAGE", "FILES_ROOT", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION",
                  "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):

@@ -370,3 +370,4 @@ def test_deleting_takes_it_out_of_every_list(client_as, member, other_member):
     assert client_as(member).post(f"/library/{resource.id}/delete").status_code == 302
     assert client_as(other_member).get(f"/library/{resource.id}").status_code == 404
     assert "Old plan" not in client_as(other_member).get(f"/communities/{SLUG}/library").text
+

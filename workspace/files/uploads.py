@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, Request, current_app, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from workspace import errors
 from workspace.auth.models import User
-from workspace.extensions import db
+from workspace.extensions import db, limiter
 from workspace.files.catalog import remember
 from workspace.files.intake import Received, UploadTooLarge, human_size, receive
 from workspace.files.models import StoredFile
@@ -34,10 +36,19 @@ MULTIPART_SLACK = 1024 * 1024  # the form's other fields and the parts' headers
 DRAIN_FACTOR = 4
 
 
+def _uploader_key() -> str:
+    # Per person where signed in (a state office shares one address), else per address.
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
 def accepts_uploads(view: F) -> F:
-    """Mark a view that takes files: its requests may be as large as UPLOAD_MAX_BYTES."""
+    """Mark a view that takes files: its requests may be as large as UPLOAD_MAX_BYTES, and each
+    person may send UPLOAD_RATE_LIMIT of them (a script gone wrong can't fill the disk)."""
     view.accepts_uploads = True  # type: ignore[attr-defined]
-    return view
+    limited = limiter.limit(lambda: str(current_app.config["UPLOAD_RATE_LIMIT"]),
+                            key_func=_uploader_key, methods=["POST"])(view)
+    limited.accepts_uploads = True  # type: ignore[attr-defined]
+    return cast(F, limited)
 
 
 def upload_limit() -> int:
