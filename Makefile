@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := workspace
 
-.PHONY: run test install assets browser lock lint bench-forums bench-live
+.PHONY: run test install assets browser lock lint bench-forums bench-live bench-library
 
 run: install assets
 	$(BIN)/flask db upgrade
@@ -69,3 +69,9 @@ bench-live: install
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
 	$(BIN)/python bench/live.py
+
+# Library files: a 200 MB upload and download through the app under gevent, against the same file
+# from the same server's static route, with the server's peak memory and the library page's SQL
+# statements for 10 and 200 resources (127.0.0.1 only; about 10 seconds).
+bench-library: install
+	$(BIN)/python bench/library.py
