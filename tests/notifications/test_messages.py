@@ -16,6 +16,7 @@ from workspace.forums import moderation, service
 from workspace.forums.models import WatchLevel
 from workspace.mail.models import OutboxMessage
 from workspace.notifications.models import Notification, NotificationKind
+from workspace.resources import service as resources
 from workspace.sessions import service as sessions
 
 
@@ -61,6 +62,8 @@ def _send_every_kind(community, recruiting_community, network, member, other_mem
         title="Family engagement", number=3, day=date(2031, 3, 12), starts=time(14),
         ends=time(15, 30), time_zone="America/Phoenix"), reason="The board meets that day.")
     sessions.cancel(facilitator, session, reason="The presenter is ill.")
+    resources.add_resources(member, community, resources.Details(title="SDI rubric", type="tool"),
+                            link_url="https://example.org/rubric")
 
 
 def test_each_notification_reads_as_a_sentence(community, recruiting_community, network,
@@ -74,6 +77,8 @@ def test_each_notification_reads_as_a_sentence(community, recruiting_community, 
         "2:00 – 3:30 PM MST: The board meets that day."]
     assert messages[NotificationKind.SESSION_CANCELLED] == [
         "Facilitator cancelled “Session 3: Family engagement”: The presenter is ill."]
+    assert messages[NotificationKind.RESOURCE_ADDED][0] == (
+        "Az Member added “SDI rubric” to the School Improvement P2P library.")
     assert messages[NotificationKind.MENTION] == [
         "Az Member mentioned you in “Monitoring CSI schools”."]
     # Georgia's reply was hidden, which took back the notice about it; Arizona's answer stays.
