@@ -2,6 +2,17 @@
 
 from workspace.announcements.models import Announcement
 from workspace.auth.models import Invitation, User
+from workspace.blogs.models import (
+    BlogComment,
+    BlogFeed,
+    BlogImage,
+    BlogPost,
+    BlogReaction,
+    BlogRevision,
+    BlogSettings,
+    BlogSubscription,
+    BlogTag,
+)
 from workspace.communities.models import Community, CommunityOrganization, Interest, Membership
 from workspace.files.models import StoredFile
 from workspace.forums.models import (
@@ -38,4 +49,5 @@ __all__ = ["Announcement", "CategorySubscription", "Community", "CommunityOrgani
            "ReadMark", "Topic", "TopicSubscription", "User", "Attendance", "CalendarFeed",
            "LiveSession", "Repeat", "Rsvp", "ActionItem", "Poll", "PollOption", "PollVote",
            "Job", "StoredFile", "Resource", "ResourceVersion", "ResourceTag", "ResourceState",
-           "Collection", "CollectionItem"]
+           "Collection", "CollectionItem", "BlogComment", "BlogFeed", "BlogImage", "BlogPost",
+           "BlogReaction", "BlogRevision", "BlogSettings", "BlogSubscription", "BlogTag"]

@@ -26,6 +26,8 @@ class NotificationKind(enum.StrEnum):
     SESSION_CHANGED = "session_changed"  # to people coming: a session moved
     SESSION_CANCELLED = "session_cancelled"  # ... or was cancelled
     RESOURCE_ADDED = "resource_added"  # to who may see it: a resource added or shared with them
+    BLOG_POST = "blog_post"  # to a blog's subscribers: a new post is out
+    BLOG_COMMENT = "blog_comment"  # to a post's author (or a comment's): a comment or reply
     GENERAL = "general"  # notices from before kinds were recorded, when none could be inferred
 
 
