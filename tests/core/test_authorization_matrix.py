@@ -8,6 +8,7 @@ Each answer is reduced to a word and compared with EXPECTATIONS below:
 
     ok        2xx, nothing in the database changed
     changed   2xx or 3xx, and the database changed: the request got in and did its work
+              (GETs are checked only where writing is their work: WRITING_GETS)
     redirect  3xx (not to sign-in), nothing changed: e.g. a refusal explained by a flash message
     login     3xx to the sign-in page
     invalid   400, 409 or 422: let in, but the (empty or minimal) data was refused
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -491,6 +493,191 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         "GET forged":             "404      404      404      404     404     404      404",
         "GET replaced_feed":      "404      404      404      404     404     404      404",
     },
+    # --- Libraries ----------------------------------------------------------------------------
+    # Default objects: Arizona's member's PDF in the community ("resource", two versions, with
+    # a preview); a collection ("Toolkit") holding the series summary and Arizona's state-only
+    # resource. Cases name other resources: "state" (Arizona's team's own), "other_team"
+    # (Georgia's team's own), "hidden" (the member's, hidden by the facilitator), "deleted",
+    # "summary" (the facilitator's series summary page); in Oregon's community "published" (to
+    # the network), "public" and "other_state" (neither); "withdrawn": the member's, in a
+    # community Arizona has since withdrawn from. A resource someone may not see is not there
+    # for them (404), visitors included: no sign-in page tells them it exists.
+    "library.index": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+        "GET private":            "login    404      404      ok      404     ok       ok",
+        "GET withdrawn":          "login    404      404      404     404     ok       ok",
+    },
+    "library.new": {
+        "GET":                    "login    404      403      ok      ok      ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+        "POST":                   "401      404      403      changed changed changed  changed",
+        "POST empty":             "login    404      403      invalid invalid invalid  invalid",
+        # Only a state team taking part keeps a resource to itself; the others hold no seat.
+        "POST state_only":        "401      404      403      changed invalid invalid  invalid",
+    },
+    "library.upload": {
+        # The script sends the file as the whole body; form data is no file, so it is refused.
+        "POST":                   "login    404      403      invalid invalid invalid  invalid",
+        "POST other_state":       "login    404      404      404     404     404      invalid",
+    },
+    "library.new_collection": {
+        "GET":                    "login    404      403      403     ok      ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+        "POST":                   "login    404      403      403     changed changed  changed",
+        "POST empty":             "login    404      403      403     invalid invalid  invalid",
+    },
+    "library.collection": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        # The collection belongs to another community than the address says.
+        "GET other_state":        "login    404      404      404     404     404      404",
+    },
+    "library.edit_collection": {
+        "GET":                    "login    404      403      403     ok      ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      404",
+        "POST":                   "login    404      403      403     changed changed  changed",
+        "POST blank_title":       "login    404      403      403     invalid invalid  invalid",
+    },
+    "library.delete_collection": {
+        "POST":                   "login    404      403      403     changed changed  changed",
+        "POST other_state":       "login    404      404      404     404     404      404",
+    },
+    "library.summary": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+        "POST":                   "401      404      403      403     403     changed  changed",
+        "POST empty":             "login    404      403      403     403     invalid  invalid",
+    },
+    "resources.network": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+    },
+    "resources.show": {
+        "GET":                    "404      404      ok       ok      ok      ok       ok",
+        # Arizona's team and staff; not the facilitators, until the team shares it.
+        "GET state":              "404      404      404      ok      404     404      ok",
+        "GET other_team":         "404      404      404      404     404     404      ok",
+        # Its author and the moderators.
+        "GET hidden":             "404      404      404      ok      404     ok       ok",
+        "GET deleted":            "404      404      404      404     404     404      404",
+        "GET published":          "404      ok       ok       ok      ok      ok       ok",
+        "GET public":             "ok       ok       ok       ok      ok      ok       ok",
+        "GET other_state":        "404      404      404      404     404     404      ok",
+        "GET withdrawn":          "404      404      404      404     404     ok       ok",
+        "GET summary":            "404      404      ok       ok      ok      ok       ok",
+    },
+    "resources.edit": {
+        # Its author (Arizona's member) and the facilitators.
+        "GET":                    "login    404      403      ok      403     ok       ok",
+        "GET state":              "login    404      404      ok      404     404      ok",
+        "GET published":          "login    403      403      403     403     403      ok",
+        # The member added it, but Arizona has left the community since.
+        "GET withdrawn":          "login    404      404      404     404     ok       ok",
+        "GET deleted":            "login    404      404      404     404     404      404",
+        "POST":                   "401      404      403      changed 403     changed  changed",
+        "POST empty":             "login    404      403      invalid 403     invalid  invalid",
+        "POST hidden":            "401      404      404      changed 404     changed  changed",
+    },
+    "resources.new_version": {
+        "GET":                    "login    404      403      ok      403     ok       ok",
+        "GET state":              "login    404      404      ok      404     404      ok",
+        # A page written here has no file to replace: its text is edited instead.
+        "GET summary":            "login    404      404      404     404     404      404",
+        "POST":                   "login    404      403      changed 403     changed  changed",
+        "POST empty":             "login    404      403      invalid 403     invalid  invalid",
+    },
+    # A download counts itself: "changed" is the count going up.
+    "resources.download": {
+        "GET":                    "404      404      changed  changed changed changed  changed",
+        "GET state":              "404      404      404      changed 404     404      changed",
+        "GET other_team":         "404      404      404      404     404     404      changed",
+        "GET hidden":             "404      404      404      changed 404     changed  changed",
+        "GET deleted":            "404      404      404      404     404     404      404",
+        "GET published":          "404      changed  changed  changed changed changed  changed",
+        "GET public":             "changed  changed  changed  changed changed changed  changed",
+        "GET other_state":        "404      404      404      404     404     404      changed",
+        "GET withdrawn":          "404      404      404      404     404     changed  changed",
+        # A page has no file: it downloads as a document (resources.summary_document).
+        "GET summary":            "404      404      404      404     404     404      404",
+    },
+    "resources.download_version": {
+        "GET":                    "404      404      changed  changed changed changed  changed",
+        "GET state":              "404      404      404      changed 404     404      changed",
+        "GET hidden":             "404      404      404      changed 404     changed  changed",
+        "GET published":          "404      changed  changed  changed changed changed  changed",
+        "GET public":             "changed  changed  changed  changed changed changed  changed",
+        "GET withdrawn":          "404      404      404      404     404     changed  changed",
+        "GET missing_version":    "404      404      404      404     404     404      404",
+    },
+    "resources.view": {
+        "GET":                    "404      404      changed  changed changed changed  changed",
+        "GET state":              "404      404      404      changed 404     404      changed",
+        "GET hidden":             "404      404      404      changed 404     changed  changed",
+        "GET public":             "changed  changed  changed  changed changed changed  changed",
+        "GET summary":            "404      404      404      404     404     404      404",
+    },
+    "resources.preview": {
+        "GET":                    "404      404      ok       ok      ok      ok       ok",
+        "GET state":              "404      404      404      ok      404     404      ok",
+        "GET hidden":             "404      404      404      ok      404     ok       ok",
+        "GET published":          "404      ok       ok       ok      ok      ok       ok",
+        "GET public":             "ok       ok       ok       ok      ok      ok       ok",
+        "GET withdrawn":          "404      404      404      404     404     ok       ok",
+        "GET summary":            "404      404      404      404     404     404      404",
+    },
+    "resources.share": {
+        # Already the whole community's.
+        "POST":                   "login    404      403      403     403     403      403",
+        # Arizona's team shares its own; staff may too.
+        "POST state":             "login    404      404      changed 404     404      changed",
+        "POST other_team":        "login    404      404      404     404     404      changed",
+    },
+    "resources.network_publish": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST state":             "login    404      404      403     404     404      403",
+        "POST hidden":            "login    404      404      403     404     403      403",
+        # Taken back out of the network library: only staff moderate Oregon's community.
+        "POST published":         "login    403      403      403     403     403      changed",
+        "POST withdrawn":         "login    404      404      404     404     changed  changed",
+    },
+    "resources.make_public": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST state":             "login    404      404      403     404     404      403",
+        "POST public":            "login    403      403      403     403     403      changed",
+    },
+    "resources.delete": {
+        "GET":                    "login    404      403      ok      403     ok       ok",
+        "POST":                   "login    404      403      changed 403     changed  changed",
+        "POST state":             "login    404      404      changed 404     404      changed",
+        "POST withdrawn":         "login    404      404      404     404     changed  changed",
+        "POST deleted":           "login    404      404      404     404     404      404",
+    },
+    "resources.discuss": {
+        "POST":                   "login    404      403      changed changed changed  changed",
+        # Shared with the community first; hidden ones are not discussed.
+        "POST state":             "login    404      404      403     404     404      403",
+        "POST hidden":            "login    404      404      403     404     403      403",
+        # Seen across the network, discussed by the community's own people (and staff).
+        "POST published":         "login    403      403      403     403     403      changed",
+    },
+    "resources.file_in_collection": {
+        "POST":                   "login    404      403      403     changed changed  changed",
+        # A collection gathers resources of its own community.
+        "POST other_state":       "login    404      404      404     404     404      404",
+    },
+    "resources.summary_document": {
+        "GET":                    "404      404      ok       ok      ok      ok       ok",
+        "GET docx":               "404      404      ok       ok      ok      ok       ok",
+        "GET not_summary":        "404      404      404      404     404     404      404",
+    },
+    "resources.flag": {
+        # Someone else's: the member added it, the facilitator wrote the summary.
+        "GET":                    "login    404      403      403     ok      ok       ok",
+        "GET summary":            "login    404      403      ok      ok      403      ok",
+        "GET state":              "login    404      404      403     404     404      403",
+        "GET hidden":             "login    404      404      403     404     403      403",
+        "POST":                   "login    404      403      403     changed changed  changed",
+        "POST empty":             "login    404      403      403     invalid invalid  invalid",
+    },
     # The editor's JSON, shared by every feature that lets people write.
     "writing.preview": {
         "POST":                   "login    404      403      ok      ok      ok       ok",
@@ -548,6 +735,7 @@ class World:
     forum: dict[str, int] = field(default_factory=dict)
     sessions: dict[str, int] = field(default_factory=dict)
     jobs: dict[str, int] = field(default_factory=dict)
+    library: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -568,8 +756,14 @@ def build_world(request: pytest.FixtureRequest) -> World:
     private.is_public = False
     factories.add_to(private, member, "member")
     factories.add_to(private, facilitator, "facilitator")
+    # Arizona will withdraw from it (build_library), after its member added to its library.
+    withdrawn = factories.make_community(network, participants=["AZ", "GA"],
+                                         slug="withdrawn-p2p")
+    factories.add_to(withdrawn, member, "member")
+    factories.add_to(withdrawn, facilitator, "facilitator")
     colleague = factories.make_user(network.seas["AZ"], "az.colleague@example.org")
     oregon = factories.make_user(network.seas["OR"], "or.member@example.org")
+    factories.add_to(other_state, oregon, "member")
     interest = Interest(community=recruiting_community, organization=network.seas["OR"],
                         contact=oregon, problem_of_practice="Our plans ignore our data.")
     invitations = {
@@ -595,7 +789,7 @@ def build_world(request: pytest.FixtureRequest) -> World:
     return World(
         people=people,
         communities={"community": community, "recruiting": recruiting_community,
-                     "other_state": other_state, "private": private},
+                     "other_state": other_state, "private": private, "withdrawn": withdrawn},
         memberships={"ga": memberships[other_member.id], **{
             role: memberships[person.id] for role, person in people.items()
             if person is not None and person.id in memberships}},
@@ -605,6 +799,9 @@ def build_world(request: pytest.FixtureRequest) -> World:
                 "reset": reset_token(member), **build_calendar_feeds(member, other_member)},
         forum=build_forum(community, member, other_member, facilitator),
         sessions=build_sessions(community, facilitator),
+        library=build_library(network, community, other_state, withdrawn, member=member,
+                              georgian=other_member, oregonian=oregon,
+                              facilitator=facilitator, staff=staff),
         jobs=build_jobs(),
     )
 
@@ -661,6 +858,76 @@ def build_sessions(community: Community, facilitator: User) -> dict[str, int]:
             "other_poll": other_poll.id}
 
 
+@functools.cache
+def _pdf(text: str) -> bytes:
+    from tests.resources.conftest import pdf_bytes  # noqa: PLC0415
+
+    return pdf_bytes(text)
+
+
+def build_library(network: factories.Network, community: Community, other_state: Community,
+                  withdrawn: Community, *, member: User, georgian: User, oregonian: User,
+                  facilitator: User, staff: User) -> dict[str, int]:
+    """Arizona's member's PDF in the community, in two versions, with its preview; beside it
+    a resource kept to Arizona's team, one kept to Georgia's, one the facilitator hid and one
+    deleted; the series summary and a collection holding it. In Oregon's community: one
+    published to the network, one public, one neither. And one in a community Arizona left."""
+    from workspace.communities import service as communities  # noqa: PLC0415
+    from workspace.files.catalog import remember  # noqa: PLC0415
+    from workspace.files.intake import receive_bytes  # noqa: PLC0415
+    from workspace.files.storage import storage  # noqa: PLC0415
+    from workspace.jobs import queue  # noqa: PLC0415
+    from workspace.resources import curation, service, summaries  # noqa: PLC0415
+    from workspace.resources import moderation as resource_moderation  # noqa: PLC0415
+    from workspace.resources.models import Audience, Resource  # noqa: PLC0415
+
+    before = db.session.scalar(db.select(db.func.max(Notification.id))) or 0
+
+    def upload(text: str, filename: str) -> service.Upload:
+        # The same bytes each time are stored (and previewed) once, as uploads would be.
+        received = receive_bytes(_pdf(text), filename, storage=storage())
+        return service.Upload(file=remember(received), filename=received.filename)
+
+    def add(author: User, place: Community, title: str,
+            audience: Audience = Audience.COMMUNITY) -> Resource:
+        details = service.Details(title=title, type="tool", audience=audience.value)
+        return service.add_resources(author, place, details,
+                                     uploads=[upload("Rubric", f"{title}.pdf")])[0]
+
+    resource = add(member, community, "SDI rubric")
+    service.add_version(member, resource, upload("Rubric, revised", "SDI rubric v2.pdf"),
+                        "Clearer scoring")
+    state = add(member, community, "Arizona's draft plan", Audience.STATE)
+    other_team = add(georgian, community, "Georgia's draft plan", Audience.STATE)
+    hidden = add(member, community, "Class list")
+    resource_moderation.hide(facilitator, hidden, "Names students")
+    deleted = add(member, community, "Wrong file")
+    service.delete(member, deleted)
+    published = add(oregonian, other_state, "Oregon's monitoring guide")
+    service.publish_to_network(staff, published, True)
+    public = add(oregonian, other_state, "Oregon's letter to families")
+    service.make_public(staff, public, True)
+    oregon_only = add(oregonian, other_state, "Oregon's notes")
+    left_behind = add(member, withdrawn, "Arizona's first plan")
+    communities.withdraw_organization(staff, withdrawn, network.seas["AZ"])
+    summary = summaries.publish(facilitator, community, "What we learned",
+                                "## Sessions\n\nStates shared their rubrics.")
+    collection = curation.create(facilitator, community, "Toolkit", "Start here.")
+    curation.add(facilitator, collection, summary)
+    curation.add(facilitator, collection, state)
+    ids = {"resource": resource.id, "state": state.id, "other_team": other_team.id,
+           "hidden": hidden.id, "deleted": deleted.id, "published": published.id,
+           "public": public.id, "oregon_only": oregon_only.id, "withdrawn": left_behind.id,
+           "summary": summary.id, "collection": collection.id}
+    # The previews, as the worker makes them once the request's work is committed (in-memory
+    # SQLite shares one connection between this session and the worker's).
+    db.session.commit()
+    queue.run_pending()
+    db.session.execute(db.delete(Notification).where(Notification.id > before))
+    db.session.commit()
+    return ids
+
+
 def build_jobs() -> dict[str, int]:
     """A background job that gave up, for staff to try again."""
     failed = Job(kind="preview", payload={"digest": "abc"}, state=JobState.FAILED, attempts=5,
@@ -692,12 +959,17 @@ ARGUMENTS: dict[str, Provider] = {
     "session_id": lambda w, role: w.sessions["session"],
     "poll_id": lambda w, role: w.sessions["poll"],
     "job_id": lambda w, role: w.jobs["failed"],
+    "resource_id": lambda w, role: w.library["resource"],
+    "collection_id": lambda w, role: w.library["collection"],
+    "number": lambda w, role: 1,  # the first version: older versions stay downloadable
+    "fmt": lambda w, role: "pdf",
 }
 # Arguments whose meaning depends on the endpoint.
 ENDPOINT_ARGUMENTS: dict[str, dict[str, Provider]] = {
     "auth.accept_invitation": {"token": lambda w, role: w.tokens["invitation"]},
     "auth.reset_password": {"token": lambda w, role: w.tokens["reset"]},
     "calendar.feed": {"token": lambda w, role: w.tokens["calendar"]},
+    "resources.summary_document": {"resource_id": lambda w, role: w.library["summary"]},
 }
 
 
@@ -714,6 +986,10 @@ def _community_id(name: str) -> Provider:
     return lambda w, role: w.communities[name].id
 
 
+def _resource(name: str) -> Provider:
+    return lambda w, role: w.library[name]
+
+
 @dataclass
 class Case:
     arguments: dict[str, Provider] = field(default_factory=dict)
@@ -724,7 +1000,8 @@ class Case:
 CASES: dict[str, Case] = {
     "": Case(),
     "recruiting": Case(arguments={"slug": _slug("recruiting")}),
-    "other_state": Case(arguments={"slug": _slug("other_state")}),
+    "other_state": Case(arguments={"slug": _slug("other_state"),
+                                   "resource_id": _resource("oregon_only")}),
     "private": Case(arguments={"slug": _slug("private")}),
     "missing": Case(arguments={"slug": lambda w, role: "no-such-community"}),
     "own": Case(arguments={"membership_id": _own_membership}),
@@ -741,6 +1018,14 @@ CASES: dict[str, Case] = {
     "own_post": Case(arguments={"post_id": lambda w, role: w.forum["own_post"]}),
     "hidden_post": Case(arguments={"post_id": lambda w, role: w.forum["hidden_post"]}),
     "replaced_feed": Case(arguments={"token": lambda w, role: w.tokens["replaced_calendar"]}),
+    "withdrawn": Case(arguments={"slug": _slug("withdrawn"),
+                                 "resource_id": _resource("withdrawn")}),
+    **{name: Case(arguments={"resource_id": _resource(name)}) for name in (
+        "state", "other_team", "hidden", "deleted", "published", "public", "summary")},
+    "not_summary": Case(arguments={"resource_id": _resource("resource")}),
+    "docx": Case(arguments={"fmt": lambda w, role: "docx"}),
+    "missing_version": Case(arguments={"number": lambda w, role: 9}),
+    "state_only": Case(),  # a resource its state team keeps to itself (CASE_DATA)
 }
 
 # Minimal form data a POST sends (CASES may replace it); everything else is sent empty.
@@ -792,6 +1077,34 @@ DATA: dict[str, dict[str, Provider]] = {
     "polls.edit": {"question": lambda w, role: "Which colour?",
                    "kind": lambda w, role: "single", "options": lambda w, role: "Red\nBlue"},
     "polls.copy": {"poll_id": lambda w, role: w.sessions["other_poll"]},
+    # Without the page's script, files come with the form (the script's raw uploads go to
+    # library.upload, which takes a file as the whole body, not form data).
+    "library.new": {"source": lambda w, role: "files", "type": lambda w, role: "template",
+                    "files": lambda w, role: (io.BytesIO(_pdf("Family plan")), "plan.pdf"),
+                    "title": lambda w, role: "Family engagement plan",
+                    "editor_field": lambda w, role: "description",
+                    "description": lambda w, role: "Our team's template.",
+                    "audience": lambda w, role: "community",
+                    "nonce": lambda w, role: f"matrix-resource-{role}"},
+    "library.new_collection": {"title": lambda w, role: "For new teams",
+                               "description": lambda w, role: "Read these first."},
+    "library.edit_collection": {"title": lambda w, role: "Toolkit for new teams",
+                                "description": lambda w, role: "Start here."},
+    "library.summary": {"title": lambda w, role: "What we learned",
+                        "editor_field": lambda w, role: "description",
+                        "description": lambda w, role: "States shared their rubrics.",
+                        "nonce": lambda w, role: f"matrix-summary-{role}"},
+    "resources.edit": {"title": lambda w, role: "SDI rubric (2031)",
+                       "type": lambda w, role: "tool",
+                       "editor_field": lambda w, role: "description",
+                       "description": lambda w, role: "With an example."},
+    "resources.new_version": {
+        "file": lambda w, role: (io.BytesIO(_pdf("Rubric, third")), "SDI rubric v3.pdf"),
+        "note": lambda w, role: "Added an example"},
+    "resources.network_publish": {"published": lambda w, role: "1"},
+    "resources.make_public": {"public": lambda w, role: "1"},
+    "resources.file_in_collection": {"collection": lambda w, role: w.library["collection"]},
+    "resources.flag": {"reason": lambda w, role: "It names a student."},
 }
 CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {
     ("auth.sign_in", "valid"): {"email": lambda w, role: "az.member@example.org",
@@ -809,6 +1122,11 @@ CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {
     ("auth.new_invitation", "other_state"): {
         **DATA["auth.new_invitation"], "community_id": _community_id("other_state"),
         "role": lambda w, role: "observer"},
+    ("library.new", "state_only"): {**DATA["library.new"],
+                                    "audience": lambda w, role: "state"},
+    # Already published (or public): taking it back is what changes something.
+    ("resources.network_publish", "published"): {"published": lambda w, role: "0"},
+    ("resources.make_public", "public"): {"public": lambda w, role: "0"},
 }
 
 
@@ -888,6 +1206,12 @@ def _registered_events() -> list[str]:
     return events
 
 
+# GETs whose work is to write something (a download counts itself): checked and put back
+# like POSTs, so their answer says whether they wrote and the next answer stands alone.
+WRITING_GETS = frozenset({"resources.download", "resources.download_version",
+                          "resources.view"})
+
+
 @dataclass
 class Request:
     endpoint: str
@@ -929,8 +1253,11 @@ def ask(client_as: Callable, world: World, request: Request, role: str,
     client = client_as(world.people[role])
     if request.method == "GET":
         response = client.get(request.url)
+    else:
+        response = client.open(request.url, method=request.method, data=request.data)
+    response.close()  # a download streams a stored file, open until its response is closed
+    if request.method == "GET" and request.endpoint not in WRITING_GETS:
         return classify(response, changed=False)
-    response = client.open(request.url, method=request.method, data=request.data)
     changed = database_state() != fingerprint
     if changed:
         restore(before)

@@ -2,7 +2,8 @@
 
 For every person and every object of the authorization matrix's world (grown here with the
 edges: a member whose agency withdrew, deactivated accounts, an archived community, hidden and
-deleted topics and posts), "the Python rule says yes" equals "the id is in the SQL query".
+deleted topics and posts, library resources of every audience and state), "the Python rule
+says yes" equals "the id is in the SQL query".
 A list, count, search, feed or digest built on the SQL forms shows exactly what the pages open.
 """
 
@@ -28,7 +29,9 @@ from workspace.forums.models import Post, Topic
 from workspace.organizations.models import OrganizationKind
 from workspace.policy import Action
 from workspace.policy import forums as forum_policy
+from workspace.policy import resources as resource_policy
 from workspace.policy import sessions as session_policy
+from workspace.resources.models import Audience, Resource, ResourceType
 from workspace.sessions.models import LiveSession
 
 ROLE_ACTIONS = [Action.VIEW, Action.READ, Action.CONTRIBUTE, Action.PUBLISH, Action.MODERATE,
@@ -59,7 +62,6 @@ def everyone(request: pytest.FixtureRequest) -> Everyone:
         world.communities[name] for name in ("community", "private", "other_state",
                                              "recruiting"))
     oregonian = db.session.scalar(select(User).where(User.email == "or.member@example.org"))
-    factories.add_to(other_state, oregonian, "member")
     gone = factories.make_user(network.seas["AZ"], "az.gone@example.org")
     gone_staff = factories.make_user(network.partner, "gone.staff@example.org",
                                      is_network_staff=True)
@@ -121,7 +123,8 @@ def ids(stmt: Select) -> set[int]:
 
 
 def disagreements(expected: dict[str, set[int]], found: dict[str, set[int]]) -> list[str]:
-    return [f"  {key}: Python says {sorted(expected[key])}, SQL says {sorted(found[key])}"
+    return [f"  {key}: only Python says yes to {sorted(expected[key] - found[key])}, only SQL "
+            f"to {sorted(found[key] - expected[key])}"
             for key in expected if expected[key] != found[key]]
 
 
@@ -247,3 +250,61 @@ def test_which_sessions_a_person_may_see(everyone):
     assert not wrong, "may_see_session and visible_sessions disagree:\n" + "\n".join(wrong)
     assert expected["georgian (withdrew from private)"] < expected["staff"]
     assert not expected["anonymous"] and not expected["deactivated"]
+
+
+RESOURCE_STATES = ("shown", "hidden", "deleted", "network", "public", "network and public")
+
+
+def _resources_of_every_kind(everyone: Everyone) -> list[Resource]:
+    """The matrix's library, and in every community, by authors of every kind of standing
+    (a member, one whose agency withdrew, one of another state, a facilitator, a deactivated
+    account), for each audience: shown, hidden, deleted, published to the network, public, or
+    both. Written as rows: some of these no page can make (a state's resource published), and
+    the two forms must agree on those too."""
+    now = utcnow()
+    authors = [everyone.people[name] for name in (
+        "member", "georgian (withdrew from private)", "oregonian", "facilitator", "deactivated")]
+    db.session.add_all(
+        Resource(community_id=community.id, title=f"{state}, {audience}", type=ResourceType.TOOL,
+                 author_id=author.id, organization_id=author.organization_id,
+                 audience=audience, hidden_at=now if state == "hidden" else None,
+                 deleted_at=now if state == "deleted" else None,
+                 network_published_at=now if "network" in state else None,
+                 is_public="public" in state)
+        for community in everyone.communities.values() for author in authors
+        for audience in Audience for state in RESOURCE_STATES)
+    db.session.commit()
+    return list(db.session.scalars(select(Resource).order_by(Resource.id)))
+
+
+def test_which_resources_a_person_may_see(everyone):
+    """Each library, the network's library, counts and digests list what a resource's page and
+    downloads open, and no more."""
+    resources = _resources_of_every_kind(everyone)
+    policy.forget_standings()
+    expected, found, published, in_network_library = {}, {}, {}, {}
+    for name, person in everyone.people.items():
+        expected[name] = {r.id for r in resources if resource_policy.may_see_resource(person, r)}
+        found[name] = ids(select(Resource.id).where(resource_policy.visible_resources(person)))
+        published[name] = {r.id for r in resources
+                           if r.network_published_at is not None and r.id in expected[name]}
+        in_network_library[name] = ids(select(Resource.id).where(
+            resource_policy.network_library_open(person)))
+    wrong = disagreements(expected, found)
+    assert not wrong, "may_see_resource and visible_resources disagree:\n" + "\n".join(wrong)
+    wrong = disagreements(published, in_network_library)
+    assert not wrong, ("the network library lists other than what its readers may see of what "
+                       "was published:\n" + "\n".join(wrong))
+
+    # The world has the cases the rules are about.
+    by_id = {r.id: r for r in resources}
+    public = {r.id for r in resources if r.is_public and not (r.hidden_at or r.deleted_at)}
+    assert expected["anonymous"] == expected["deactivated"] == public
+    # A state team's own: Arizona's member and staff see it, the facilitators don't.
+    arizona_only = {i for i in expected["member"] - expected["facilitator"]
+                    if by_id[i].audience is Audience.STATE and by_id[i].hidden_at is None}
+    assert arizona_only and arizona_only <= expected["staff"]
+    theirs_hidden = {i for i in expected["member"] if by_id[i].hidden_at is not None}
+    assert theirs_hidden and not theirs_hidden & expected["observer"]
+    assert published["outsider"] - public, "signed-in people see the network's library"
+    assert not {r.id for r in resources if r.deleted_at} & expected["staff"]

@@ -295,9 +295,9 @@ def edit(resource_id: int) -> ResponseReturnValue:
 @uploads.accepts_uploads
 def new_version(resource_id: int) -> ResponseReturnValue:
     resource = _resource(resource_id)
-    policy.require(me(), resource_policy.may_change_resource, resource)
-    if resource.is_link:
+    if resource.is_link or resource.is_page:  # no file to replace: a link or a page is edited
         raise errors.NotFound()
+    policy.require(me(), resource_policy.may_change_resource, resource)
     form = VersionForm()
     if form.validate_on_submit():
         try:

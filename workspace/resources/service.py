@@ -306,6 +306,8 @@ def add_version(user: User, resource: Resource, upload: Upload, note: str) -> Re
     policy.require(user, resource_policy.may_change_resource, resource)
     if resource.is_link:
         raise errors.Invalid("A link has no files: change its address instead.")
+    if resource.is_page:
+        raise errors.Invalid("A page written here has no file: edit its text instead.")
     note = re.sub(r"\s+", " ", note or "").strip()
     if not note:
         raise errors.Invalid("Say what changed in this version.", field="note")
