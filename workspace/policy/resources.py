@@ -161,9 +161,10 @@ def may_discuss(user: Person, resource: Resource, standing: Standing | None = No
 @rule("Members flag a resource someone else added.")
 def may_flag_resource(user: Person, resource: Resource,
                       standing: Standing | None = None) -> bool:
+    # Contributing first: a visitor (on a public resource's page) has no id to compare.
     return (resource.audience is Audience.COMMUNITY and resource.hidden_at is None
-            and user.id != resource.author_id
-            and standing_for(user, resource.community, standing).contributes)
+            and standing_for(user, resource.community, standing).contributes
+            and user.id != resource.author_id)
 
 
 def network_library_open(user: Person) -> ColumnElement[bool]:

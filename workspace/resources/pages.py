@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from workspace import errors, policy
@@ -117,7 +117,7 @@ def _choices(visible: Select) -> Choices:
     """Four small queries over the visible resources' ids, however many there are."""
     ids = visible.with_only_columns(Resource.id).order_by(None)
     tags = list(db.session.scalars(
-        select(distinct(ResourceTag.tag)).where(ResourceTag.resource_id.in_(ids))
+        select(ResourceTag.tag).distinct().where(ResourceTag.resource_id.in_(ids))
         .order_by(ResourceTag.tag)))
     states = [(code, name or code) for code, name in db.session.execute(
         select(ResourceState.state_code, func.min(Organization.name))
@@ -127,7 +127,7 @@ def _choices(visible: Select) -> Choices:
         .group_by(ResourceState.state_code).order_by(ResourceState.state_code))]
     sessions = _session_labels(ids)
     authors = [(user_id, name) for user_id, name in db.session.execute(
-        select(distinct(User.id), User.name).join(Resource, Resource.author_id == User.id)
+        select(User.id, User.name).distinct().join(Resource, Resource.author_id == User.id)
         .where(Resource.id.in_(ids)).order_by(User.name))]
     return Choices(tags=_unique_ci(tags), states=states, sessions=sessions, authors=authors)
 
