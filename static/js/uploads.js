@@ -1,6 +1,7 @@
 // Library uploads: each chosen or dropped file is sent alone as it is picked, with its own
 // progress bar and its own message if refused; the form then sends only the tokens the server
-// gave back. Without this script the form posts the files themselves and works the same.
+// gave back. Without this script the form posts the files themselves and works the same (a
+// dropped file then lands in the input, as the browser does by itself).
 (function () {
   "use strict";
 
@@ -124,8 +125,8 @@
     request.send(file);
   }
 
-  input.addEventListener("change", function () {
-    var files = Array.prototype.slice.call(input.files || []);
+  function take(fileList) {
+    var files = Array.prototype.slice.call(fileList || []);
     if (!files.length) { return; }
     if (single) {
       list.textContent = "";
@@ -134,8 +135,31 @@
     say(files.length === 1 ? "Uploading " + files[0].name + "." :
         "Uploading " + files.length + " files.");
     files.forEach(send);
+  }
+
+  // Caught on the way down, before the input's own listeners: USWDS's file input would list
+  // the chosen files a second time (and announce them), beside the list this script keeps.
+  form.addEventListener("change", function (event) {
+    if (event.target !== input) { return; }
+    event.stopPropagation();
+    take(input.files);
     // The files go up on their own: the form must not send them again.
     input.value = "";
+  }, true);
+
+  // Files dropped anywhere on the field (USWDS's drop target, its label, its hint) go up the
+  // same way; the browser must not also put them in the input for the form to send.
+  var zone = input.closest(".usa-form-group") || form;
+  zone.addEventListener("dragover", function (event) {
+    if (!event.dataTransfer || Array.prototype.indexOf.call(event.dataTransfer.types || [],
+                                                            "Files") < 0) { return; }
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  });
+  zone.addEventListener("drop", function (event) {
+    if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
+    event.preventDefault();
+    take(event.dataTransfer.files);
   });
 
   form.addEventListener("submit", function (event) {

@@ -40,9 +40,12 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def live_settings(database: Path) -> dict[str, Any]:
+def live_settings(database: Path, files_root: str) -> dict[str, Any]:
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        # The demo's library files (and every upload), stored by content hash: the template
+        # database and each copy of it share one folder, outside the checkout.
+        "FILES_ROOT": files_root,
         "SECRET_KEY": "browser-tests",
         "WTF_CSRF_ENABLED": True,  # the real thing: every form carries its token
         "RATELIMIT_ENABLED": False,
@@ -130,10 +133,10 @@ def _copy_sqlite(source: Path, target: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_database(tmp_path_factory: pytest.TempPathFactory, files_root: str) -> Path:
     """A SQLite file with the tables and the demo data, made once per worker and copied."""
     path = tmp_path_factory.mktemp("demo-db") / "template.sqlite3"
-    app = create_app(live_settings(path))
+    app = create_app(live_settings(path, files_root))
     with app.app_context():
         db.create_all()
         seed_demo(DEMO_PASSWORD)
@@ -149,11 +152,12 @@ def live_server_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-def live_server(demo_database: Path, tmp_path: Path,
+def live_server(demo_database: Path, tmp_path: Path, files_root: str,
                 live_server_settings: dict[str, Any]) -> Iterator[LiveServer]:
     database = tmp_path / "workspace.sqlite3"
     _copy_sqlite(demo_database, database)
-    server = LiveServer(create_app({**live_settings(database), **live_server_settings}))
+    server = LiveServer(create_app({**live_settings(database, files_root),
+                                    **live_server_settings}))
     server.start()
     yield server
     server.stop()

@@ -47,6 +47,7 @@ ROLES: dict[str, str | None] = {
 # The demo's communities running now (their 2019 and 2017 rounds are history, with a year in
 # their slugs).
 SDI = "school-and-district-improvement-p2p"  # in progress; Arizona and Georgia take part
+SDI_2019 = "school-and-district-improvement-p2p-2019"  # its first series, with its library
 DATA_SYSTEMS = "data-systems-cop"  # recruiting; Texas does not take part yet
 
 

@@ -26,6 +26,7 @@ from tests.browser.support import (
     DATA_SYSTEMS,
     ROLES,
     SDI,
+    SDI_2019,
     KeyboardDriver,
     PointerDriver,
     audit_mobile_menu,
@@ -43,19 +44,24 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 MAX_PAGES = 50
 MAX_PER_ENDPOINT = 1
 NARROW = 320
+EMPTY_LIBRARY = "report-cards-cop"  # the demo adds nothing to it
 
 # Endpoints of forms people type into whose error state needs no audit of its own, and why.
 NO_ERROR_STATE: dict[str, str] = {}
 
 # Pages the crawl must reach as these people: if MAX_PAGES runs out first, raise it.
 MUST_REACH: dict[str, set[str]] = {
+    "visitor": {"resources.network", "resources.show"},
     "staff": {"jobs.index"},
     "facilitator": {"sessions.index", "sessions.show", "sessions.new", "sessions.edit",
                     "sessions.cancel", "sessions.roster", "polls.index", "sessions.summary",
                     "sessions.room_page",
-                    "my_sessions.index_mine"},
+                    "my_sessions.index_mine",
+                    "library.index", "library.new", "library.summary", "library.new_collection",
+                    "resources.network", "resources.show"},
     "az.member": {"sessions.index", "sessions.show", "my_sessions.index_mine",
-                  "sessions.room_page"},
+                  "sessions.room_page", "library.index", "library.new", "resources.network",
+                  "resources.show"},
 }
 
 
@@ -149,13 +155,41 @@ def test_every_page_reachable_by_a_role_passes_axe_and_reflows(role, open_page, 
 # The crawl audits one page of each endpoint; these are the catalogue's other states: a person of
 # a state agency with "Open to my state" chosen, a state taking part in nothing, a later page,
 # and filters matching nothing; and a series' sessions as its facilitator sees them, with a
-# session that has ended and its roster. Paths take ids from _ids().
+# session that has ended and its roster. Then the library's: filtered, matching nothing and
+# empty; the network's as a member and a visitor; a resource that is a file with its preview, a
+# link, a state team's own (with its share button) and a series summary page; a resource's
+# forms as its author and a member; a collection with its form; a public resource on a
+# community's public page. Paths take ids from _ids().
 PAGE_STATES: dict[str, list[str]] = {
     "tx.member": ["/communities/?open_to=TX", "/communities/?state=TX", "/communities/?page=2",
                   "/communities/?state=TX&open_to=AZ&q=nothing+matches"],
     "facilitator": [f"/communities/{SDI}/sessions",
                     f"/communities/{SDI}/sessions/{{past_session}}",
-                    f"/communities/{SDI}/sessions/{{past_session}}/roster"],
+                    f"/communities/{SDI}/sessions/{{past_session}}/roster",
+                    f"/communities/{SDI}/library/summary",
+                    f"/communities/{SDI}/library/collections/new"],
+    "az.member": [f"/communities/{SDI}/library?type=tool&tag=progress+monitoring",
+                  f"/communities/{SDI}/library?type=recording",
+                  f"/communities/{SDI}/library/new",
+                  "/library", "/library/{slides}", "/library/{link}", "/library/{draft}",
+                  "/library/{draft}/edit", "/library/{draft}/versions/new",
+                  "/library/{draft}/delete", "/library/{protocol}/flag"],
+    "staff": [f"/communities/{EMPTY_LIBRARY}/library", f"/communities/{SDI_2019}/library",
+              "/library/{summary}", f"/communities/{SDI_2019}/library/collections/{{toolkit}}",
+              f"/communities/{SDI_2019}/library/collections/{{toolkit}}/edit"],
+    "visitor": ["/library", "/library/{summary}", f"/communities/{DATA_SYSTEMS}"],
+}
+# What some of those pages must show for the audit to have seen the state it is there for.
+SHOWING: dict[str, str] = {
+    f"/communities/{SDI}/library?type=tool&tag=progress+monitoring":
+        ".workspace-resource-card",
+    f"/communities/{SDI}/library?type=recording": "text=Nothing matches these filters.",
+    f"/communities/{EMPTY_LIBRARY}/library": "text=The library is empty so far.",
+    "/library/{slides}": ".workspace-resource__preview img[alt^='First page of']",
+    "/library/{link}": "a[target=_blank]:has-text('Open the link')",
+    "/library/{draft}": "button:has-text('Share with everyone in')",
+    "/library/{summary}": "a:has-text('Download PDF')",
+    f"/communities/{DATA_SYSTEMS}": ".workspace-resource-card",
 }
 
 
@@ -177,13 +211,16 @@ def test_each_state_of_a_page_passes_axe_and_reflows(open_page: Callable[..., Pa
     problems: list[str] = []
     for role, paths in PAGE_STATES.items():
         page = open_page()
-        PointerDriver(page).sign_in(ROLES[role])
-        for path in paths:
-            path = path.format(**values)
+        if ROLES[role]:
+            PointerDriver(page).sign_in(ROLES[role])
+        for template in paths:
+            path = template.format(**values)
             response = page.goto(path)
             if not response or response.status != 200:
                 problems.append(f"{path} answered {response.status if response else None}")
                 continue
+            if template in SHOWING and page.locator(SHOWING[template]).count() == 0:
+                problems.append(f"{path} as {role} does not show {SHOWING[template]}")
             problems += audit_state(page)
     assert not problems, "\n".join(problems)
 
@@ -321,7 +358,28 @@ def _ids(live_server: Any) -> dict[str, Any]:
                 LiveSession.community_id == sdi, LiveSession.number == 2).order_by(Poll.id)),
             "open_session": session.scalar(select(LiveSession.id).where(
                 LiveSession.community_id == sdi, LiveSession.number == 2)),
+            **_library_ids(session),
         }
+
+
+def _library_ids(session: Any) -> dict[str, int | None]:
+    """The demo library's resources (workspace/demo/library.yaml) each page state needs."""
+    from sqlalchemy import select
+
+    from workspace.resources.models import Audience, Collection, Resource, ResourceType
+
+    def resource(*conditions: Any) -> int | None:
+        return session.scalar(select(Resource.id).where(*conditions).order_by(Resource.id))
+
+    return {
+        "slides": resource(Resource.title.like("Session 1 slides: frameworks%")),
+        "link": resource(Resource.link_url.is_not(None)),
+        "draft": resource(Resource.audience == Audience.STATE),
+        "protocol": resource(Resource.title == "Mid-year data review protocol"),
+        "summary": resource(Resource.type == ResourceType.SUMMARY),
+        "toolkit": session.scalar(select(Collection.id).where(
+            Collection.title == "The SDI toolkit")),
+    }
 
 
 # Each form sent once with required fields empty: who, where, which form, which fields to clear
@@ -406,6 +464,30 @@ FORM_ERROR_STATES: list[dict[str, Any]] = [
     {"endpoint": "polls.index", "role": "facilitator",
      "path": f"/communities/{SDI}/sessions/{{session}}/polls",
      "form": "main form[action$='/polls']", "message": "Question: Write the question."},
+    # The library: nothing chosen to add; a resource without its title; a version without its
+    # file or what changed; a flag without its reason; a collection and a summary untitled.
+    {"endpoint": "library.new", "role": "az.member", "path": f"/communities/{SDI}/library/new",
+     "form": "main form[data-upload-form]",
+     "message": "Files: Choose a file to upload, or give a link."},
+    {"endpoint": "resources.edit", "role": "az.member", "path": "/library/{draft}/edit",
+     "form": "main form[action$='/edit']", "clear": ["Title"],
+     "message": "Title: Give it a title."},
+    {"endpoint": "resources.new_version", "role": "az.member",
+     "path": "/library/{draft}/versions/new", "form": "main form[action$='/versions/new']",
+     "message": "What changed: Say what changed in this version."},
+    {"endpoint": "resources.flag", "role": "az.member", "path": "/library/{protocol}/flag",
+     "form": "main form[action$='/flag']"},
+    {"endpoint": "library.new_collection", "role": "facilitator",
+     "path": f"/communities/{SDI}/library/collections/new",
+     "form": "main form[action$='/collections/new']",
+     "message": "Title: Give the collection a title."},
+    {"endpoint": "library.edit_collection", "role": "staff",
+     "path": f"/communities/{SDI_2019}/library/collections/{{toolkit}}/edit",
+     "form": "main form[action$='/edit']", "clear": ["Title"],
+     "message": "Title: Give the collection a title."},
+    {"endpoint": "library.summary", "role": "facilitator",
+     "path": f"/communities/{SDI}/library/summary", "form": "main form[action$='/summary']",
+     "clear": ["Title"], "message": "Title: Give the summary a title."},
 ]
 
 _ERRORS_ARE_TIED_TO_FIELDS = """() => Array.from(document.querySelectorAll('[aria-invalid=true]'))

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from docx import Document
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -19,12 +20,23 @@ from workspace.communities.models import Community, CommunityOrganization, Commu
 from workspace.database import utcnow
 from workspace.demo.seed import seed_demo
 from workspace.extensions import db
+from workspace.files.models import PreviewState
+from workspace.files.storage import storage
 from workspace.forums import pages as forum_pages
 from workspace.forums.models import Post, Topic
 from workspace.mail.models import OutboxMessage
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.policy import Action
+from workspace.policy.resources import may_see_resource, may_share_resource
+from workspace.resources.models import (
+    Audience,
+    Collection,
+    CollectionItem,
+    Resource,
+    ResourceType,
+    ResourceVersion,
+)
 from workspace.sessions.models import LiveSession, Rsvp, RsvpAnswer
 from workspace.sessions.poll_models import Poll
 
@@ -32,10 +44,11 @@ LOADED_ON: dict[str, date] = {}
 
 
 @pytest.fixture(scope="module")
-def seeded(database_uri: str) -> Iterator[Flask]:
+def seeded(database_uri: str, files_root: str) -> Iterator[Flask]:
     """The demo loaded once for this module: seeding goes through every service and takes a
     while, and these tests only read it (a second seed, correctly, writes nothing)."""
-    app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_uri})
+    app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_uri,
+                      "FILES_ROOT": files_root})
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -131,7 +144,9 @@ def test_nothing_is_dated_in_the_future_or_since_the_day_of_loading(demo):
         if status is CommunityStatus.COMPLETED and ends_on:
             assert joined_at.date() <= ends_on, slug
     for model, column in ((Post, Post.created_at), (Topic, Topic.last_posted_at),
-                          (Announcement, Announcement.published_at)):
+                          (Announcement, Announcement.published_at),
+                          (Resource, Resource.created_at),
+                          (ResourceVersion, ResourceVersion.created_at)):
         assert db.session.scalar(select(func.max(column))) <= now, model.__name__
 
 
@@ -197,8 +212,14 @@ def test_seeding_twice_adds_nothing(demo):
     before = row_counts()
     again = seed_demo("workspace-demo")
     assert (again.organizations, again.communities, again.people, again.announcements,
-            again.forum_topics, again.sessions) == (0, 0, 0, 0, 0, 0)
-    assert row_counts() == before  # no table at all: notifications, email, reactions, ...
+            again.forum_topics, again.sessions, again.resources) == (0, 0, 0, 0, 0, 0, 0)
+    assert row_counts() == before  # no table at all: notifications, email, reactions, files ...
+
+
+def test_the_seed_command_says_what_it_added(seeded):
+    result = seeded.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert ("0 forum topics, 0 sessions, 0 resources." in result.output.splitlines()[0])
 
 
 def test_people_came_in_as_the_app_brings_them(demo):
@@ -279,3 +300,97 @@ def test_the_running_series_has_one_session_open_now_and_more_to_come(demo):
     # A newcomer who may attend sees it in My sessions: the policy lets them.
     member = people("az.member@example.org")
     assert policy.can(member, Action.CONTRIBUTE, open_now[0].community)
+
+
+# --- The libraries ---------------------------------------------------------------------------
+
+def library_of(slug: str) -> list[Resource]:
+    return list(db.session.scalars(select(Resource).where(
+        Resource.community_id == community(slug).id).order_by(Resource.created_at)))
+
+
+def test_the_first_sdi_series_left_a_library_dated_as_it_was_made(demo):
+    history = community("school-and-district-improvement-p2p-2019")
+    held = library_of(history.slug)
+    assert {r.type for r in held} >= {ResourceType.SLIDES, ResourceType.TEMPLATE,
+                                      ResourceType.BRIEF, ResourceType.DATA,
+                                      ResourceType.SUMMARY}
+    assert all(history.starts_on - timedelta(weeks=4) <= r.created_at.date()
+               <= history.ends_on + timedelta(weeks=4) for r in held)
+    kinds = {r.current_version.file.media_type for r in held if r.current_version}
+    assert kinds == {"application/pdf", "image/png", "text/csv",
+                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+    slides = next(r for r in held if r.type is ResourceType.SLIDES)
+    assert slides.session is not None and slides.session.number == 1
+    assert "progress monitoring" in slides.tag_names
+    assert len(next(r for r in held if r.type is ResourceType.DATA
+                    and r.title.endswith("by region")).state_codes) == 20
+
+
+def test_a_template_has_two_versions_and_the_first_stays(demo):
+    template = next(r for r in library_of("school-and-district-improvement-p2p-2019")
+                    if r.type is ResourceType.TEMPLATE)
+    first, second = sorted(template.versions, key=lambda version: version.number)
+    assert template.current_version_id == second.id and first.digest != second.digest
+    assert first.created_at < second.created_at and "Session 4" in second.note
+    assert template.updated_at == second.created_at
+
+
+def test_the_series_summary_is_a_page_published_to_the_network_and_the_public(demo):
+    summary = next(r for r in library_of("school-and-district-improvement-p2p-2019")
+                   if r.type is ResourceType.SUMMARY)
+    assert summary.is_page
+    assert summary.title == ("School and District Improvement Peer-to-Peer (P2P) Exchange "
+                             "Series Summary")
+    assert summary.network_published_at is not None and summary.is_public
+    for drawn_from_the_record in ("Alaska", "Creating Evidence-Based Interventions",
+                                  "Build a shared understanding"):
+        assert drawn_from_the_record in summary.description
+
+
+def test_the_sdi_toolkit_gathers_the_series_in_order(demo):
+    toolkit = db.session.scalar(select(Collection).where(Collection.title == "The SDI toolkit"))
+    assert toolkit.community.slug == "school-and-district-improvement-p2p-2019"
+    items = db.session.scalars(select(Resource.type).join(
+        CollectionItem, CollectionItem.resource_id == Resource.id)
+        .where(CollectionItem.collection_id == toolkit.id).order_by(CollectionItem.position))
+    assert list(items) == [ResourceType.SLIDES, ResourceType.TEMPLATE, ResourceType.BRIEF,
+                           ResourceType.SUMMARY]
+
+
+def test_the_running_exchange_has_a_link_and_arizonas_own_draft(demo):
+    held = library_of("school-and-district-improvement-p2p")
+    link = next(r for r in held if r.is_link)
+    assert link.link_url.startswith("https://") and link.author.email == "sme@example.org"
+    draft = next(r for r in held if r.audience is Audience.STATE)
+    assert draft.author.email == "az.member@example.org" and draft.state_codes == ["AZ"]
+    assert draft.organization.state_code == "AZ"
+    arizona, georgia = people("az.member@example.org"), people("ga.member@example.org")
+    assert may_see_resource(arizona, draft) and may_share_resource(arizona, draft)
+    assert not may_see_resource(georgia, draft)  # until Arizona's team shares it
+
+
+def test_every_demo_community_with_a_library_shows_something_published(demo):
+    published = db.session.scalars(select(Resource).where(
+        Resource.network_published_at.is_not(None))).all()
+    public = db.session.scalars(select(Resource).where(Resource.is_public.is_(True))).all()
+    assert published and public
+    assert {r.community.slug for r in public} >= {"data-systems-cop"}  # recruiting with it
+    slugs = {r.community.slug for r in db.session.scalars(select(Resource))}
+    assert {"needs-assessment-p2p", "essa-consolidated-state-plan-cop"} <= slugs
+
+
+def test_the_demo_files_are_stored_and_their_previews_drawn(demo):
+    versions = db.session.scalars(select(ResourceVersion)).all()
+    assert len(versions) >= 10
+    for version in versions:
+        stored = version.file
+        assert storage().exists(stored.digest), version.filename
+        if stored.media_type in ("application/pdf", "image/png"):
+            assert stored.preview_state is PreviewState.READY, version.filename
+            assert stored.preview_digest and storage().exists(stored.preview_digest)
+        else:
+            assert stored.preview_state is PreviewState.NONE, version.filename
+    document = next(v for v in versions if v.filename.endswith(".docx"))
+    with storage().open(document.file.digest) as source:
+        assert Document(source).tables  # a real Word document, with its table

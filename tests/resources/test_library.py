@@ -200,6 +200,8 @@ def test_facilitators_publish_to_the_network_and_the_public_page(
                                        data={"public": "1"}).status_code == 302
     assert visitor.get(f"/library/{resource.id}/download").status_code == 200
     assert "SDI toolkit" in visitor.get(f"/communities/{SLUG}").text
+    page = visitor.get(f"/library/{resource.id}")  # its page too, with nothing to flag
+    assert page.status_code == 200 and "Flag this resource" not in page.text
 
 
 def test_a_withdrawn_state_loses_the_library_but_not_what_was_published(
@@ -301,7 +303,8 @@ def test_the_library_page_costs_the_same_queries_for_3_and_60_resources(
     assert many.count == few.count, set(many.statements) ^ set(few.statements)
 
 
-def test_collections_gather_resources_in_order(client_as, facilitator, member, observer):
+def test_collections_gather_resources_in_order(client_as, facilitator, member, observer,
+                                               outsider):
     add_files(client_as(member), SLUG, [("one.pdf", pdf_bytes("1")), ("two.pdf", pdf_bytes("2"))])
     one, two = db.session.scalars(select(Resource).order_by(Resource.id)).all()
     assert client_as(observer).get(
@@ -318,6 +321,12 @@ def test_collections_gather_resources_in_order(client_as, facilitator, member, o
         "title": "The SDI toolkit", "order_id": [one.id, two.id], "order_place": ["2", "1"]})
     assert saved.status_code == 302, saved.text
     assert _titles(client_as(observer).get(address)) == ["two", "one"]
+    # Published to the network, it names its collection to others, without a link they
+    # couldn't open (the collection's page is the community's).
+    client.post(f"/library/{one.id}/network", data={"published": "1"})
+    page = client_as(outsider).get(f"/library/{one.id}").text
+    assert "The SDI toolkit" in page and address.split("localhost", 1)[-1] not in page
+    assert address.split("localhost", 1)[-1] in client_as(observer).get(f"/library/{one.id}").text
 
 
 def test_a_discussion_is_one_forum_topic_linked_both_ways(client_as, member, other_member):

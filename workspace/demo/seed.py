@@ -9,7 +9,8 @@ run adds the rest.
 
 The documents' communities are the network's history, dated as they were; the few running now,
 their participants and the forum are dated relative to the day of loading ("6 weeks ago"), so a
-newcomer always finds a live network.
+newcomer always finds a live network. The libraries' files are made as they are loaded, and
+their previews drawn before the seed finishes, so the demo shows thumbnails at once.
 """
 
 from __future__ import annotations
@@ -42,13 +43,21 @@ from workspace.communities.models import (
     OrganizationRole,
 )
 from workspace.database import utcnow
+from workspace.demo.files import make_file
 from workspace.extensions import db
+from workspace.files.catalog import remember
+from workspace.files.intake import receive_bytes
+from workspace.files.storage import storage
 from workspace.forums import moderation as forum_moderation
 from workspace.forums import pages as forum_pages
 from workspace.forums import service as forums
 from workspace.forums.models import ForumCategory, Post, ReactionKind, Topic
+from workspace.jobs import queue
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.organizations.service import save_organization
+from workspace.resources import curation, summaries
+from workspace.resources import service as library
+from workspace.resources.models import Collection, Resource
 from workspace.sessions import polls
 from workspace.sessions import service as sessions
 from workspace.sessions.models import LiveSession
@@ -64,6 +73,7 @@ class SeedReport:
     announcements: int = 0
     forum_topics: int = 0
     sessions: int = 0
+    resources: int = 0
     accounts: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -85,6 +95,11 @@ def seed_demo(password: str, *, today: date | None = None) -> SeedReport:
         _seed_people(staff, people, organizations, password, report)
         _seed_forum(load_yaml("forum.yaml"), when, report)
         _seed_sessions(load_yaml("sessions.yaml")["series"], when, report)
+        _seed_libraries(load_yaml("library.yaml")["libraries"], when, report)
+    # The previews their uploads queued, drawn now rather than by a worker started later. Each
+    # job has a session of its own: this one's reads end first (SQLite lets one writer in).
+    db.session.commit()
+    queue.run_pending()
     return report
 
 
@@ -286,7 +301,7 @@ def _seed_forum(data: dict[str, Any], when: Calendar, report: SeedReport) -> Non
 def _written_at(value: Any, when: Calendar) -> datetime:
     moment = when.moment(value)
     if moment is None or moment > utcnow():
-        raise ValueError(f"forum.yaml dates a post {value!r}: posts are written in the past")
+        raise ValueError(f"the demo dates something {value!r}: it is all written in the past")
     return moment
 
 
@@ -369,8 +384,112 @@ def _repeat_plan(data: dict[str, Any] | None) -> sessions.RepeatPlan | None:
     return sessions.RepeatPlan(frequency=data["frequency"], count=data.get("count"))
 
 
+def _seed_libraries(data: list[dict[str, Any]], when: Calendar, report: SeedReport) -> None:
+    """Each community's library as its people built it: files uploaded and links added, a
+    state team's draft, newer versions, what was published, the series summary, collections."""
+    for entry in data:
+        community = db.session.scalar(select(Community).where(
+            Community.slug == entry["community"]))
+        if community is None:
+            continue
+        curator = _person(entry["curator"])
+        for item in entry.get("resources") or []:
+            resource = _library_resource(community, item["title"])
+            if resource is None:
+                resource = _add_resource(community, item, when)
+                report.resources += 1
+            _add_versions(resource, item, when)
+            _publish(curator, resource, item)
+        if "summary" in entry:
+            report.resources += _seed_summary(curator, community, entry["summary"], when)
+        for item in entry.get("collections") or []:
+            _seed_collection(curator, community, item)
+
+
+def _library_resource(community: Community, title: str) -> Resource | None:
+    return db.session.scalar(select(Resource).where(
+        Resource.community_id == community.id, Resource.title == title,
+        Resource.deleted_at.is_(None)).order_by(Resource.id).limit(1))
+
+
+def _made_upload(spec: dict[str, Any], title: str, written_at: datetime) -> library.Upload:
+    """The file library.yaml describes, made now, stored and remembered like an upload."""
+    data = make_file(spec, title=title, made_on=written_at.date(),
+                     network_name=current_app.config["NETWORK_NAME"])
+    received = receive_bytes(data, spec["name"], storage=storage())
+    return library.Upload(file=remember(received), filename=received.filename, title=title)
+
+
+def _add_resource(community: Community, item: dict[str, Any], when: Calendar) -> Resource:
+    author = _person(item["author"])
+    written_at = _written_at(item["at"], when)
+    session_id = None
+    if item.get("session") is not None:
+        session_id = db.session.scalar(select(LiveSession.id).where(
+            LiveSession.community_id == community.id, LiveSession.number == item["session"]))
+    details = library.Details(
+        title=item["title"], type=item["type"], description=item.get("description") or "",
+        tags=", ".join(item.get("tags") or []), state_codes=item.get("states") or [],
+        session_id=session_id, audience=item.get("audience") or "community")
+    if "link" in item:
+        made = library.add_resources(author, community, details, link_url=item["link"],
+                                     written_at=written_at)
+    else:
+        made = library.add_resources(
+            author, community, details, written_at=written_at,
+            uploads=[_made_upload(item["file"], item["title"], written_at)])
+    return made[0]
+
+
+def _add_versions(resource: Resource, item: dict[str, Any], when: Calendar) -> None:
+    """The newer versions library.yaml lists after the first upload, those still missing."""
+    for number, version in enumerate(item.get("versions") or [], start=2):
+        if len(resource.versions) >= number:
+            continue
+        written_at = _written_at(version["at"], when)
+        library.add_version(_person(version.get("author") or item["author"]), resource,
+                            _made_upload(version["file"], resource.title, written_at),
+                            version["note"], written_at=written_at)
+        db.session.refresh(resource)
+
+
+def _publish(curator: User, resource: Resource, item: dict[str, Any]) -> None:
+    if item.get("network") and resource.network_published_at is None:
+        library.publish_to_network(curator, resource, True)
+    if item.get("public") and not resource.is_public:
+        library.make_public(curator, resource, True)
+
+
+def _seed_summary(curator: User, community: Community, item: dict[str, Any],
+                  when: Calendar) -> int:
+    """The series summary, drafted from the community's record as a facilitator starts it, under
+    the title library.yaml gives it."""
+    resource = _library_resource(community, item["title"])
+    added = 0
+    if resource is None:
+        _, markdown = summaries.first_draft(community)
+        resource = summaries.publish(curator, community, item["title"], markdown,
+                                     written_at=_written_at(item["at"], when))
+        added = 1
+    _publish(curator, resource, item)
+    return added
+
+
+def _seed_collection(curator: User, community: Community, item: dict[str, Any]) -> None:
+    collection = db.session.scalar(select(Collection).where(
+        Collection.community_id == community.id, Collection.title == item["title"]))
+    if collection is None:
+        collection = curation.create(curator, community, item["title"],
+                                     item.get("description") or "")
+    for title in item["items"]:
+        resource = _library_resource(community, title)
+        if resource is None:
+            raise LookupError(f"library.yaml collects “{title}”, which it does not add")
+        curation.add(curator, collection, resource)
+
+
 def _person(email: str) -> User:
     user = accounts.user_by_email(email)
     if user is None:
-        raise LookupError(f"forum.yaml names {email}, who is not in people.yaml")
+        raise LookupError(f"the demo names {email}, who is not in people.yaml")
     return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import url_for
@@ -166,13 +167,13 @@ def check_link(url: str) -> str:
 
 
 def _new_resource(user: User, community: Community, checked: Checked, title: str,
-                  nonce: str | None) -> Resource:
+                  nonce: str | None, created_at: datetime) -> Resource:
     description_html = writing.render_body(community, checked.description)
     resource = Resource(
         community=community, title=title, description=checked.description,
         description_html=description_html, type=checked.type, author=user,
         organization_id=user.organization_id, audience=checked.audience,
-        session=checked.session, client_nonce=nonce,
+        session=checked.session, client_nonce=nonce, created_at=created_at,
         tags=[ResourceTag(tag=tag) for tag in checked.tags],
         states=[ResourceState(state_code=code) for code in checked.state_codes])
     db.session.add(resource)
@@ -182,7 +183,7 @@ def _new_resource(user: User, community: Community, checked: Checked, title: str
 def _first_version(user: User, resource: Resource, upload: Upload) -> None:
     version = ResourceVersion(resource=resource, number=1, digest=upload.file.digest,
                               filename=upload.filename[:FILENAME_MAX], author=user,
-                              note="First version")
+                              note="First version", created_at=resource.created_at)
     db.session.add(version)
     db.session.flush()
     resource.current_version = version
@@ -190,10 +191,12 @@ def _first_version(user: User, resource: Resource, upload: Upload) -> None:
 
 def add_resources(user: User, community: Community, details: Details, *,
                   uploads: Sequence[Upload] = (), link_url: str | None = None,
-                  nonce: str | None = None) -> list[Resource]:
+                  nonce: str | None = None,
+                  written_at: datetime | None = None) -> list[Resource]:
     """Add one resource per uploaded file, or one link, with the same details; one commit.
 
-    The same form sent twice adds them once (its one-time value)."""
+    The same form sent twice adds them once (its one-time value). `written_at` dates history
+    brought in from elsewhere (the demo); new resources are dated now."""
     policy.require(user, resource_policy.may_add_resource, community)
     checked = check(user, community, details)
     if not uploads and link_url is None:
@@ -207,10 +210,13 @@ def add_resources(user: User, community: Community, details: Details, *,
     elif len(uploads) == 1 and not checked.title and not uploads[0].title:
         pass  # the file's name will do
 
+    added_at = written_at or utcnow()
+
     def write(clean_nonce: str | None) -> list[Resource]:
         made: list[Resource] = []
         if link_url is not None:
-            resource = _new_resource(user, community, checked, checked.title, clean_nonce)
+            resource = _new_resource(user, community, checked, checked.title, clean_nonce,
+                                     added_at)
             resource.link_url = link_url
             made.append(resource)
         for index, upload in enumerate(uploads):
@@ -219,7 +225,7 @@ def add_resources(user: User, community: Community, details: Details, *,
                      title_from_filename(upload.filename))
             nonce_here = clean_nonce if index == 0 or clean_nonce is None else (
                 f"{clean_nonce}-{index + 1}")
-            resource = _new_resource(user, community, checked, title, nonce_here)
+            resource = _new_resource(user, community, checked, title, nonce_here, added_at)
             db.session.flush()
             _first_version(user, resource, upload)
             made.append(resource)
@@ -301,8 +307,10 @@ def change_link(user: User, resource: Resource, url: str) -> None:
     db.session.commit()
 
 
-def add_version(user: User, resource: Resource, upload: Upload, note: str) -> ResourceVersion:
-    """A new file for the resource; the older ones stay downloadable."""
+def add_version(user: User, resource: Resource, upload: Upload, note: str, *,
+                written_at: datetime | None = None) -> ResourceVersion:
+    """A new file for the resource; the older ones stay downloadable. `written_at` dates
+    history brought in from elsewhere (the demo)."""
     policy.require(user, resource_policy.may_change_resource, resource)
     if resource.is_link:
         raise errors.Invalid("A link has no files: change its address instead.")
@@ -315,12 +323,14 @@ def add_version(user: User, resource: Resource, upload: Upload, note: str) -> Re
         raise errors.Invalid(f"Keep the note under {NOTE_MAX} characters.", field="note")
     latest = db.session.scalar(select(func.max(ResourceVersion.number))
                                .where(ResourceVersion.resource_id == resource.id)) or 0
+    uploaded_at = written_at or utcnow()
     version = ResourceVersion(resource=resource, number=latest + 1, digest=upload.file.digest,
-                              filename=upload.filename[:FILENAME_MAX], author=user, note=note)
+                              filename=upload.filename[:FILENAME_MAX], author=user, note=note,
+                              created_at=uploaded_at)
     db.session.add(version)
     db.session.flush()
     resource.current_version = version
-    resource.updated_at = utcnow()
+    resource.updated_at = uploaded_at
     db.session.commit()
     return version
 

@@ -5,6 +5,7 @@ made from that page as it stands."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import Response, current_app
 from sqlalchemy import select
@@ -40,8 +41,9 @@ def existing(user: policy.Person, community: Community) -> list[Resource]:
 
 
 def publish(user: User, community: Community, title: str, markdown: str, *,
-            nonce: str | None = None) -> Resource:
-    """Keep the summary as a page of the community's library (everyone in it sees it)."""
+            nonce: str | None = None, written_at: datetime | None = None) -> Resource:
+    """Keep the summary as a page of the community's library (everyone in it sees it).
+    `written_at` dates history brought in from elsewhere (the demo)."""
     policy.require(user, resource_policy.may_write_summary, community)
     title = re.sub(r"\s+", " ", title or "").strip()
     if not title:
@@ -59,7 +61,8 @@ def publish(user: User, community: Community, title: str, markdown: str, *,
                             description_html=writing.render_body(community, markdown),
                             type=ResourceType.SUMMARY, author=user,
                             organization_id=user.organization_id,
-                            audience=Audience.COMMUNITY, client_nonce=clean_nonce)
+                            audience=Audience.COMMUNITY, client_nonce=clean_nonce,
+                            created_at=written_at or utcnow())
         db.session.add(resource)
         db.session.commit()
         return resource
