@@ -1,7 +1,8 @@
 """Putting images into the text with the shared editor, by keyboard, in the real browser.
 
 The editor's image controls are switched on by a feature's form (the blog's post form); this
-test serves the editor on a page of its own so it needs nothing else of that form: an SME
+test serves the editor (and the cover's fields) on a page of its own so it needs nothing else of
+that form: an SME
 uploads an image (with a progress bar), is asked to describe it, and it goes in at the cursor;
 then picks one from the library in a dialog that traps focus and closes on Escape.
 """
@@ -28,10 +29,11 @@ PAGE = """{% extends "base.html" %}
 {% from "_macros/editor.html" import editor %}
 {% block content %}
 <h1>Write with images</h1>
-<form method="post" action="">
+<form method="post" action="" enctype="multipart/form-data">
   <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
   {{ editor(form.body, community, images_url=url_for('blog_images.upload', slug=community.slug),
             library_url=url_for('blog_images.library', slug=community.slug)) }}
+  {% include "blogs/_cover_fields.html" %}
 </form>
 {% endblock %}"""
 
@@ -48,8 +50,11 @@ def editor_page() -> Blueprint:
     @page.route("/test/editor-images")
     @login_required
     def show() -> ResponseReturnValue:
-        return render_template_string(PAGE, form=BodyForm(),
-                                      community=policy.community_for(policy_user(), SDI))
+        from workspace.blogs.images import cover_fields
+
+        community = policy.community_for(policy_user(), SDI)
+        return render_template_string(PAGE, form=BodyForm(), community=community,
+                                      cover=cover_fields(community))
 
     return page
 
@@ -97,6 +102,8 @@ def test_an_sme_puts_an_uploaded_and_a_library_image_into_the_text_by_keyboard(
     sme = KeyboardDriver(page)
     sme.sign_in("sme@example.org")
     sme.goto("/test/editor-images")
+    problems = describe_violations(page.url, axe_violations(page))  # the cover's fields too
+    assert not problems, "\n".join(problems)
     with live_server.app.test_request_context():
         upload_prefix = url_for("blog_images.image", slug=SDI, image_id=0)[:-1]
     text = page.get_by_label("Your post")
