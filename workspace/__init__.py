@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from workspace.announcements.routes import bp as announcements_bp
     from workspace.auth.routes import bp as auth_bp
     from workspace.blogs.feed_routes import bp as blog_feeds_bp
+    from workspace.blogs.image_routes import bp as blog_images_bp
     from workspace.communities.routes import bp as communities_bp
     from workspace.forums.routes import activity_bp
     from workspace.forums.routes import bp as forums_bp
@@ -103,7 +104,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
                       notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
                       writing_bp, sessions_bp, my_sessions_bp, calendar_bp,
-                      polls_bp, jobs_bp, library_bp, resources_bp, blog_feeds_bp):
+                      polls_bp, jobs_bp, library_bp, resources_bp, blog_feeds_bp,
+                      blog_images_bp):
         app.register_blueprint(blueprint)
 
 

@@ -3,21 +3,47 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from functools import partial
 from typing import Any
 
 import bleach
 import markdown
-from bleach.html5lib_shim import Filter
+from bleach.html5lib_shim import Filter, convert_entities
 from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "hr", "i",
-    "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "img", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
 })
-ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "th": ["scope"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+# Images only from where this app serves them, each behind its own permission check: an image
+# uploaded into a community's blog, and a library resource shown inline. Any other source is
+# dropped with its tag: another site would learn who reads what (and when), and data: or
+# javascript: addresses are how markup smuggles script. The same rule holds wherever people
+# write (blog posts, forum posts, descriptions): one sanitizer.
+LOCAL_IMAGE = re.compile(r"/communities/[A-Za-z0-9][A-Za-z0-9_-]{0,79}/blog/images/[0-9]{1,12}"
+                         r"|/library/[0-9]{1,12}/view")
+_IMAGE_SIZE = re.compile(r"[0-9]{1,4}")
+
+
+def is_local_image(src: str) -> bool:
+    """Whether the sanitizer keeps an image with this address."""
+    return LOCAL_IMAGE.fullmatch(src) is not None
+
+
+def _image_attribute(tag: str, name: str, value: str) -> bool:
+    if name == "src":
+        return is_local_image(value)
+    if name in ("width", "height"):
+        return _IMAGE_SIZE.fullmatch(value) is not None
+    return name in ("alt", "title")
+
+
+ALLOWED_ATTRIBUTES: dict[str, list[str] | Callable[[str, str, str], bool]] = {
+    "a": ["href", "title"], "abbr": ["title"], "th": ["scope"], "img": _image_attribute,
+}
 
 
 def _nofollow_external(attrs: dict, new: bool = False) -> dict:
@@ -79,12 +105,31 @@ class _MentionFilter(Filter):
             yield {"type": "Characters", "data": text[position:]}
 
 
+class _OnlyImagesFromHere(Filter):
+    """An image whose source the sanitizer refused (an <img> left without one) gives way to its
+    description, so readers still get what the writer said it shows."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for token in super().__iter__():
+            if token.get("name") != "img":
+                yield token
+            elif token["type"] != "EndTag":
+                attributes = token.get("data") or {}
+                if (None, "src") in attributes:
+                    yield token
+                elif description := (attributes.get((None, "alt")) or "").strip():
+                    # Attribute values keep their entities here; text is escaped on the way out.
+                    yield {"type": "Characters", "data": convert_entities(description)}
+
+
 def render_markdown(source: str, *, mentions: Collection[str] = ()) -> str:
     """Markdown to HTML that templates may mark safe. `mentions`: the handles of people who may
     be mentioned here; "@handle" for each of them is marked up so readers see who was named."""
     html = markdown.markdown(source or "", extensions=["fenced_code", "sane_lists", "tables"],
                              output_format="html")
-    filters = [partial(_MentionFilter, handles=frozenset(mentions))] if mentions else []
+    filters: list[Any] = [_OnlyImagesFromHere]
+    if mentions:
+        filters.append(partial(_MentionFilter, handles=frozenset(mentions)))
     cleaner = bleach.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                              protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True,
                              filters=filters)

@@ -1,7 +1,7 @@
 // The editor every writing form shares (templates/_macros/editor.html): drafts that save
 // themselves to the server and to this browser, an offer to bring back text the browser kept,
-// the preview, @mention suggestions and the form's one-time value. It reads what to do from the
-// editor's data attributes; every form also works without this file.
+// the preview, @mention suggestions, images put into the text, and the form's one-time value. It
+// reads what to do from the editor's data attributes; every form also works without this file.
 (function () {
   "use strict";
 
@@ -129,6 +129,7 @@
 
     setupPreview(editor, form, textarea);
     setupMentions(editor, textarea);
+    setupImages(editor, form, textarea);
   }
 
   function offerBackup(editor, textarea, titleInput, backup, used) {
@@ -289,6 +290,284 @@
       }
     });
     textarea.addEventListener("blur", function () { window.setTimeout(close, 150); });
+  }
+
+  // --- Images: uploaded in place or chosen from the library, described, then written in --------
+  // An image goes into the text as ![description](address) where the cursor was. Its
+  // description is asked for every time: an empty one only when the writer says the image is
+  // decorative.
+
+  var IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+  // Markdown's image syntax ends at "]": brackets and backslashes in a description are escaped,
+  // and it stays on one line.
+  function markdownImage(description, url) {
+    var text = description.replace(/\s+/g, " ").trim().replace(/([\\\[\]])/g, "\\$1");
+    return "![" + text + "](" + url + ")";
+  }
+
+  function setupImages(editor, form, textarea) {
+    var box = editor.querySelector("[data-editor-images]");
+    if (!box) { return; }
+    var offNote = editor.querySelector("[data-images-off]");
+    if (offNote) { offNote.hidden = true; }
+    box.hidden = false;
+    var chooseButton = box.querySelector("[data-image-choose]");
+    var fileInput = box.querySelector("[data-image-file]");
+    var progressBox = box.querySelector("[data-image-progress]");
+    var progressLabel = box.querySelector("[data-image-progress-label]");
+    var progress = progressBox.querySelector("progress");
+    var errorLine = box.querySelector("[data-image-error]");
+    var status = box.querySelector("[data-image-status]");
+    var panel = box.querySelector("[data-image-alt]");
+    var nameLine = panel.querySelector("[data-image-name]");
+    var preview = panel.querySelector("[data-image-preview]");
+    var altGroup = panel.querySelector("[data-alt-group]");
+    var altInput = panel.querySelector("[data-alt-input]");
+    var altError = panel.querySelector("[data-alt-error]");
+    var decorative = panel.querySelector("[data-alt-decorative]");
+    var csrf = form.querySelector('input[name="csrf_token"]');
+    var cursor = {start: textarea.value.length, end: textarea.value.length};
+    var pending = null;  // {url, name} waiting for its description
+    var uploading = null;
+
+    function say(message) {
+      status.textContent = "";
+      window.setTimeout(function () { status.textContent = message; }, 50);
+    }
+
+    function showError(message) {
+      errorLine.textContent = message;
+      errorLine.hidden = !message;
+      if (message) { say(message); }
+    }
+
+    function keepCursor() {
+      cursor = {start: textarea.selectionStart, end: textarea.selectionEnd};
+    }
+    textarea.addEventListener("blur", keepCursor);
+
+    function clearAltError() {
+      altError.hidden = true;
+      altError.textContent = "";
+      altGroup.classList.remove("usa-form-group--error");
+      altInput.removeAttribute("aria-invalid");
+      altInput.setAttribute("aria-describedby", altInput.id + "-hint");
+    }
+
+    function askForDescription(image) {
+      pending = image;
+      showError("");
+      clearAltError();
+      nameLine.textContent = image.name ? "(" + image.name + ")" : "";
+      preview.src = image.thumbnail || image.url;
+      altInput.value = "";
+      altInput.disabled = false;
+      decorative.checked = false;
+      panel.hidden = false;
+      altInput.focus();
+      say("Describe the image, then choose Insert the image.");
+    }
+
+    function closePanel() {
+      pending = null;
+      panel.hidden = true;
+      preview.removeAttribute("src");
+    }
+
+    function insert() {
+      if (!pending) { return; }
+      var description = altInput.value.trim();
+      if (!description && !decorative.checked) {
+        altError.textContent = "Describe the image for people who can't see it, or tick " +
+          "\u201cIt is decorative\u201d if it adds nothing a reader would miss.";
+        altError.hidden = false;
+        altGroup.classList.add("usa-form-group--error");
+        altInput.setAttribute("aria-invalid", "true");
+        altInput.setAttribute("aria-describedby", altInput.id + "-hint " + altError.id);
+        altInput.focus();
+        say(altError.textContent);
+        return;
+      }
+      var text = markdownImage(decorative.checked ? "" : description, pending.url);
+      var value = textarea.value;
+      var start = Math.min(cursor.start, value.length);
+      var end = Math.min(Math.max(cursor.end, start), value.length);
+      textarea.value = value.slice(0, start) + text + value.slice(end);
+      var caret = start + text.length;
+      closePanel();
+      textarea.focus();
+      textarea.setSelectionRange(caret, caret);
+      cursor = {start: caret, end: caret};
+      textarea.dispatchEvent(new Event("input"));
+      say("Image inserted into the text.");
+    }
+
+    panel.querySelector("[data-alt-insert]").addEventListener("click", insert);
+    panel.querySelector("[data-alt-cancel]").addEventListener("click", function () {
+      closePanel();
+      textarea.focus();
+      textarea.setSelectionRange(cursor.start, cursor.end);
+      say("No image inserted.");
+    });
+    altInput.addEventListener("keydown", function (event) {
+      // Enter here means "insert", not "send the whole form".
+      if (event.key === "Enter") { event.preventDefault(); insert(); }
+    });
+    altInput.addEventListener("input", clearAltError);
+    decorative.addEventListener("change", function () {
+      altInput.disabled = decorative.checked;
+      clearAltError();
+    });
+
+    // Uploading, with a progress bar.
+    chooseButton.addEventListener("click", function () {
+      if (uploading) { say("An image is still uploading."); return; }
+      fileInput.click();
+    });
+    fileInput.addEventListener("change", function () {
+      var file = fileInput.files && fileInput.files[0];
+      fileInput.value = "";
+      if (!file) { return; }
+      if (IMAGE_TYPES.indexOf(file.type) < 0) {
+        showError("\u201c" + file.name + "\u201d isn't an image a post can show. Choose a PNG, " +
+                  "JPEG, GIF or WebP image.");
+        chooseButton.focus();
+        return;
+      }
+      upload(file);
+    });
+
+    function upload(file) {
+      closePanel();
+      showError("");
+      progress.value = 0;
+      progressLabel.textContent = "Uploading " + file.name;
+      progressBox.hidden = false;
+      say("Uploading " + file.name + ".");
+      var request = uploading = new XMLHttpRequest();
+      request.open("POST", box.dataset.uploadUrl + "?name=" + encodeURIComponent(file.name));
+      request.setRequestHeader("Accept", "application/json");
+      request.setRequestHeader("Content-Type", "application/octet-stream");
+      if (csrf) { request.setRequestHeader("X-CSRFToken", csrf.value); }
+      request.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) {
+          progress.value = Math.round(100 * event.loaded / event.total);
+        }
+      });
+      function done(message) {
+        uploading = null;
+        progressBox.hidden = true;
+        if (message) {
+          showError(message);
+          chooseButton.focus();
+        }
+      }
+      request.addEventListener("load", function () {
+        var answer = {};
+        try { answer = JSON.parse(request.responseText); } catch (ignored) { answer = {}; }
+        if (request.status === 201 && answer.url) {
+          done("");
+          askForDescription({url: answer.url, name: answer.filename});
+        } else {
+          done(answer.error || ("\u201c" + file.name + "\u201d could not be uploaded (" +
+                                request.status + "). Try again."));
+        }
+      });
+      request.addEventListener("error", function () {
+        done("\u201c" + file.name + "\u201d could not be uploaded: the connection failed. " +
+             "Try again.");
+      });
+      request.send(file);
+    }
+
+    form.addEventListener("submit", function (event) {
+      if (uploading) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        showError("Wait until the image has finished uploading, then send the form.");
+      }
+    }, true);
+
+    setupLibrary(box, askForDescription, say);
+  }
+
+  // The library's images in a USWDS modal (it traps focus, closes on Escape and gives focus
+  // back to its opener). The list is fetched when the editor starts, so it is in place before
+  // the dialog opens: the focus trap counts the buttons there when it opens.
+  function setupLibrary(box, chosen, say) {
+    var url = box.dataset.libraryUrl;
+    var modal = url ? document.getElementById(box.dataset.libraryDialog) : null;
+    var opener = box.querySelector("[data-library-opener]");
+    if (!modal || !opener) { return; }
+    // USWDS moves the dialog into a wrapper that takes its id (now, or once the page has
+    // loaded), and shows and hides that wrapper: the dialog itself is unhidden for good.
+    var content = modal.matches("[data-library-modal]") ? modal
+      : modal.querySelector("[data-library-modal]");
+    if (content) { content.hidden = false; }
+    var list = modal.querySelector("[data-library-list]");
+    var status = modal.querySelector("[data-library-status]");
+    var closer = modal.querySelector("[data-close-modal]");
+    var loaded = false;
+    var loading = false;
+
+    function render(images) {
+      list.textContent = "";
+      status.textContent = images.length ? images.length +
+        (images.length === 1 ? " image" : " images") + " to choose from." :
+        "The library has no images everyone here can see yet. Upload one instead.";
+      images.forEach(function (image, index) {
+        var item = document.createElement("li");
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "workspace-library-image";
+        if (index === 0) { button.setAttribute("data-focus", ""); }  // where the dialog opens
+        var picture = document.createElement("img");
+        picture.src = image.thumbnail;
+        picture.alt = "";
+        picture.loading = "lazy";
+        var title = document.createElement("span");
+        title.textContent = image.title;
+        button.appendChild(picture);
+        button.appendChild(title);
+        button.addEventListener("click", function () {
+          // Closed through the dialog's own button, so USWDS puts the page back; then the
+          // description is asked for (and takes focus from the opener).
+          if (closer) { closer.click(); }
+          chosen({url: image.url, thumbnail: image.thumbnail, name: image.title});
+        });
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+    }
+
+    function load(thenFocus) {
+      if (loading) { return; }
+      loading = true;
+      window.fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) {
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.json();
+        })
+        .then(function (data) {
+          loaded = true;
+          render(data.images || []);
+          var first = list.querySelector("button");
+          if (thenFocus && first) { first.focus(); }
+        })
+        .catch(function () {
+          status.textContent = "The library's images couldn't be loaded. Close this and try " +
+            "again.";
+        })
+        .then(function () { loading = false; });
+    }
+
+    load(false);
+    opener.addEventListener("click", function () {
+      // Still loading, or the first try failed: the list arrives while the dialog is open.
+      if (!loaded) { load(true); }
+      say("The library's images are open in a dialog.");
+    });
   }
 
   // --- Start ---------------------------------------------------------------------------------

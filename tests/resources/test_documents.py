@@ -87,12 +87,13 @@ def test_markdown_is_read_into_headings_paragraphs_and_lists():
 
 
 def test_only_web_and_mail_links_are_links_and_markup_is_text():
-    # As on the page: the sanitizer keeps a script's words as text and drops images.
+    # As on the page: the sanitizer keeps a script's words as text, and an image from another
+    # site gives way to its description.
     blocks = blocks_of("[page](/communities/x/resources) [mail](mailto:a@example.org) "
                        "[bad](javascript:alert(1)) <script>alert(2)</script> "
-                       "![img](https://example.org/i.png)")
+                       "![A chart](https://example.org/i.png)")
     assert [run.href for run in blocks[0].runs if run.href] == ["mailto:a@example.org"]
-    assert blocks[0].text == "page mail bad alert(2)"
+    assert blocks[0].text == "page mail bad alert(2) A chart"
 
 
 def test_the_pdf_opens_with_its_title_headings_lists_and_page_numbers():
