@@ -72,6 +72,7 @@ def import_live_event_handlers() -> None:
     Flask-SocketIO re-registers handlers declared before a server exists on every new server
     (one per app), but binds handlers declared later to the current server only.
     """
+    from workspace.blogs import events as blog_events  # noqa: F401
     from workspace.forums import events as forum_events  # noqa: F401
     from workspace.realtime import connection  # noqa: F401 - connect, errors
     from workspace.sessions import events as session_events  # noqa: F401
@@ -82,6 +83,7 @@ def import_live_event_handlers() -> None:
 def register_blueprints(app: Flask) -> None:
     from workspace.announcements.routes import bp as announcements_bp
     from workspace.auth.routes import bp as auth_bp
+    from workspace.blogs.comment_routes import bp as blog_comments_bp
     from workspace.blogs.feed_routes import bp as blog_feeds_bp
     from workspace.blogs.image_routes import bp as blog_images_bp
     from workspace.communities.routes import bp as communities_bp
@@ -105,12 +107,13 @@ def register_blueprints(app: Flask) -> None:
                       notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
                       writing_bp, sessions_bp, my_sessions_bp, calendar_bp,
                       polls_bp, jobs_bp, library_bp, resources_bp, blog_feeds_bp,
-                      blog_images_bp):
+                      blog_images_bp, blog_comments_bp):
         app.register_blueprint(blueprint)
 
 
 def register_draft_kinds(app: Flask) -> None:
     """What each feature lets people keep drafts of in the shared editor (workspace.writing)."""
+    from workspace.blogs import comment_drafts as blog_comment_drafts
     from workspace.forums import drafts as forum_drafts
     from workspace.resources import drafts as resource_drafts
     from workspace.sessions import drafts as session_drafts
@@ -118,6 +121,7 @@ def register_draft_kinds(app: Flask) -> None:
     forum_drafts.register(app)
     session_drafts.register(app)
     resource_drafts.register(app)
+    blog_comment_drafts.register(app)
 
 
 def register_community_setup(app: Flask) -> None:

@@ -574,4 +574,6 @@
 
   forgetPostedBackups();
   document.querySelectorAll("[data-editor]").forEach(setupEditor);
+  // For editors a page adds later (a reply form opened under a comment, say).
+  window.workspaceEditor = {setup: setupEditor};
 })();
