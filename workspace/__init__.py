@@ -86,6 +86,8 @@ def register_blueprints(app: Flask) -> None:
     from workspace.blogs.comment_routes import bp as blog_comments_bp
     from workspace.blogs.feed_routes import bp as blog_feeds_bp
     from workspace.blogs.image_routes import bp as blog_images_bp
+    from workspace.blogs.routes import bp as blogs_bp
+    from workspace.blogs.routes import latest_bp
     from workspace.communities.routes import bp as communities_bp
     from workspace.forums.routes import activity_bp
     from workspace.forums.routes import bp as forums_bp
@@ -106,14 +108,15 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, auth_bp, organizations_bp, communities_bp, announcements_bp,
                       notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
                       writing_bp, sessions_bp, my_sessions_bp, calendar_bp,
-                      polls_bp, jobs_bp, library_bp, resources_bp, blog_feeds_bp,
-                      blog_images_bp, blog_comments_bp):
+                      polls_bp, jobs_bp, library_bp, resources_bp, blogs_bp, latest_bp,
+                      blog_feeds_bp, blog_images_bp, blog_comments_bp):
         app.register_blueprint(blueprint)
 
 
 def register_draft_kinds(app: Flask) -> None:
     """What each feature lets people keep drafts of in the shared editor (workspace.writing)."""
     from workspace.blogs import comment_drafts as blog_comment_drafts
+    from workspace.blogs import drafts as blog_drafts
     from workspace.forums import drafts as forum_drafts
     from workspace.resources import drafts as resource_drafts
     from workspace.sessions import drafts as session_drafts
@@ -121,13 +124,16 @@ def register_draft_kinds(app: Flask) -> None:
     forum_drafts.register(app)
     session_drafts.register(app)
     resource_drafts.register(app)
+    blog_drafts.register(app)
     blog_comment_drafts.register(app)
 
 
 def register_community_setup(app: Flask) -> None:
     """What each feature sets up in a community the app creates, and the sections it adds to
     the community's page (see communities/hooks.py)."""
-    from workspace.communities.hooks import on_community_created, on_community_page
+    from workspace.blogs.panel import catalogue_notes as blog_notes
+    from workspace.blogs.panel import community_panel as blog_panel
+    from workspace.communities.hooks import on_catalogue, on_community_created, on_community_page
     from workspace.forums.service import add_default_categories
     from workspace.resources.panel import community_panel as library_panel
     from workspace.sessions.panel import community_panel as sessions_panel
@@ -135,3 +141,5 @@ def register_community_setup(app: Flask) -> None:
     on_community_created(app, add_default_categories)  # the forum starts with its categories
     on_community_page(app, sessions_panel)  # what is open now and coming next
     on_community_page(app, library_panel)  # the newest resources; public ones for visitors
+    on_community_page(app, blog_panel)  # the newest posts; public ones for visitors
+    on_catalogue(app, blog_notes)  # each card's latest public post: it helps recruiting

@@ -6,15 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import Blueprint, render_template_string
-from flask_login import current_user
 from sqlalchemy import insert, select
 
 from workspace import policy, writing
 from workspace.auth.models import User
 from workspace.blogs import comments, service
 from workspace.blogs import moderation as blog_moderation
-from workspace.blogs.comment_routes import comments_context
 from workspace.blogs.models import BlogComment, BlogPost
 from workspace.blogs.service import Publishing, Writing
 from workspace.communities import service as communities
@@ -26,30 +23,6 @@ from workspace.notifications.models import Notification, NotificationKind
 from workspace.reactions import ReactionKind
 
 LIVE = "/live"
-
-# The post page is the blog's own route (blogs.post), which this feature only joins: where the
-# app has none yet, this stand-in gives notices and redirects its address and shows the partial
-# the way the post page includes it.
-POST_PAGE = """{% extends "base.html" %}{% block content %}<h1>{{ post.title }}</h1>
-{% include "blogs/_comments.html" %}{% endblock %}"""
-
-
-@pytest.fixture(autouse=True)
-def post_page(app):
-    if "blogs.post" in app.view_functions:
-        return
-    stand_in = Blueprint("blogs", __name__, url_prefix="/communities/<slug>/blog")
-
-    @stand_in.route("/<int:post_id>")
-    def post(slug: str, post_id: int) -> str:
-        viewer = current_user._get_current_object()
-        community = policy.community_for(viewer, slug)
-        shown = comments.readable_post(viewer, community, post_id)
-        return render_template_string(POST_PAGE, post=shown, community=community,
-                                      **comments_context(viewer, shown))
-
-    app.register_blueprint(stand_in)
-
 
 @pytest.fixture
 def post(community, sme) -> BlogPost:

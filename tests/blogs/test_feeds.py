@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
-from flask import Blueprint, url_for
+from flask import url_for
 from sqlalchemy import insert, select
 
 from tests import factories
@@ -22,18 +22,6 @@ from workspace.database import utcnow
 from workspace.extensions import db
 
 BODY = "We tried **weekly data chats** with principals & coaches.\n\n- one\n- two"
-
-
-@pytest.fixture(autouse=True)
-def blog_pages(app):
-    """The blog's own pages (blueprint "blogs": index, post) arrive in a separate branch; until
-    they are merged, these give url_for the same two addresses so feeds can link to them."""
-    if "blogs.post" in app.view_functions:
-        return
-    pages = Blueprint("blogs", __name__, url_prefix="/communities/<slug>/blog")
-    pages.add_url_rule("/", "index", lambda slug: "")
-    pages.add_url_rule("/<int:post_id>", "post", lambda slug, post_id: "")
-    app.register_blueprint(pages)
 
 
 def publish(author, community, title="What Arizona tried", *, body=BODY, tags="",

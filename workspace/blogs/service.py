@@ -226,8 +226,17 @@ def announce(payload: dict[str, Any]) -> None:
     asked again now, so a person whose state withdrew hears nothing."""
     post = db.session.get(BlogPost, int(payload["post_id"]))
     now = utcnow()
-    if post is None or post.announced_at is not None or not post.is_out(now):
+    if post is None or post.announced_at is not None:
         return
+    if post.is_scheduled(now):
+        # Moved later since this job was queued (or the clocks disagree): wait for the new time.
+        assert post.publish_at is not None
+        jobs.enqueue(ANNOUNCE_JOB, {"post_id": post.id},
+                     key=f"{ANNOUNCE_JOB}:{post.id}:{post.publish_at.isoformat()}:waiting",
+                     run_at=post.publish_at)
+        return
+    if not post.is_out(now):
+        return  # unpublished, or back to a draft: publishing it again queues a new notice
     post.announced_at = now
     link = post_link(post)
     subject = Subject(SUBJECT, post.id)

@@ -51,3 +51,28 @@ def community_panels(viewer: Person, community: Community) -> list[Markup]:
     """Every registered feature's section for this viewer, in registration order."""
     shown = (panel(viewer, community) for panel in current_app.extensions.get(_PANELS, []))
     return [html for html in shown if html is not None]
+
+
+# --- What features add to the catalogue's cards -----------------------------------------------
+# A note gets the viewer and the page's communities and gives, for those it has something to
+# say about, the HTML of a line for the card (e.g. the latest public blog post): one query for
+# the whole page, however many communities it shows.
+CatalogueNotes = Callable[[Person, list[Community]], dict[int, Markup]]
+
+_CATALOGUE = "workspace.catalogue_notes"
+
+
+def on_catalogue(app: Flask, notes: CatalogueNotes) -> None:
+    """Have this app's catalogue show the feature's line on each card (once, however often)."""
+    found: list[CatalogueNotes] = app.extensions.setdefault(_CATALOGUE, [])
+    if notes not in found:
+        found.append(notes)
+
+
+def catalogue_notes(viewer: Person, communities: list[Community]) -> dict[int, list[Markup]]:
+    """Every registered feature's lines, by community id, in registration order."""
+    lines: dict[int, list[Markup]] = {}
+    for notes in current_app.extensions.get(_CATALOGUE, []):
+        for community_id, html in notes(viewer, communities).items():
+            lines.setdefault(community_id, []).append(html)
+    return lines

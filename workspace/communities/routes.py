@@ -17,7 +17,7 @@ from workspace.communities.forms import (
     DecisionForm,
     InterestForm,
 )
-from workspace.communities.hooks import community_panels
+from workspace.communities.hooks import catalogue_notes, community_panels
 from workspace.communities.models import (
     CommunityKind,
     CommunityRole,
@@ -68,6 +68,7 @@ def catalogue() -> ResponseReturnValue:
                                         page=request.args.get("page", 1, type=int) or 1)
     states = state_agencies()
     return render_template("communities/catalogue.html", communities=pagination.items,
+                           notes=catalogue_notes(current_user, list(pagination.items)),
                            pagination=pagination, endpoint_args=filters.query_args(),
                            filters=filters, states=states, topics=service.all_topics(),
                            state_names={a.state_code: a.state_name for a in states},

@@ -88,7 +88,8 @@ def may_change_post(user: Person, post: BlogPost, standing: Standing | None = No
     in_community = standing_for(user, post.community, standing)
     if in_community.moderates:
         return True
-    return user.id == post.author_id and may_write_posts(user, post.community, in_community)
+    return (_active(user) and user.id == post.author_id
+            and may_write_posts(user, post.community, in_community))
 
 
 @rule("Only the community's facilitators and network staff see a post's history.")
@@ -141,9 +142,10 @@ def may_see_comment(user: Person, comment: BlogComment,
 @rule("Members flag someone else's comment for a facilitator.")
 def may_flag_comment(user: Person, comment: BlogComment,
                      standing: Standing | None = None) -> bool:
+    # Contributing first: a visitor (who has no id) never contributes.
     return (comment.deleted_at is None and comment.hidden_at is None
-            and user.id != comment.author_id
-            and standing_for(user, comment.post.community, standing).contributes)
+            and standing_for(user, comment.post.community, standing).contributes
+            and user.id != comment.author_id)
 
 
 @rule("Only members of the community subscribe to its blog.")
