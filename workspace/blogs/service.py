@@ -77,23 +77,6 @@ class Checked:
     publish_at: datetime | None
 
 
-def _tags(text: str) -> list[str]:
-    tags: list[str] = []
-    seen: set[str] = set()
-    for raw in (text or "").split(","):
-        tag = re.sub(r"\s+", " ", raw).strip().strip("#").strip()
-        if not tag:
-            continue
-        if len(tag) > TAG_MAX:
-            raise errors.Invalid(f"Keep each tag under {TAG_MAX} characters.", field="tags")
-        if tag.lower() not in seen:
-            seen.add(tag.lower())
-            tags.append(tag)
-    if len(tags) > TAGS_MAX:
-        raise errors.Invalid(f"Use at most {TAGS_MAX} tags.", field="tags")
-    return tags
-
-
 def check(author: User, text: Writing, *, now: datetime,
           published_before: datetime | None = None) -> Checked:
     """The post made ready to store, or Invalid naming the field at fault."""
@@ -124,7 +107,8 @@ def check(author: User, text: Writing, *, now: datetime,
             raise errors.Invalid(f"Keep the description under {ALT_MAX} characters.",
                                  field="cover_alt")
     state, publish_at = _when(author, text, now=now, published_before=published_before)
-    return Checked(title=title, body=text.body or "", summary=summary, tags=_tags(text.tags),
+    tags = writing.tags_from(text.tags, most=TAGS_MAX, longest=TAG_MAX)
+    return Checked(title=title, body=text.body or "", summary=summary, tags=tags,
                    cover_digest=text.cover_digest or None,
                    cover_alt=cover_alt if text.cover_digest else "", state=state,
                    publish_at=publish_at)

@@ -69,7 +69,7 @@ def is_staff(user: Person) -> bool:
     return bool(user.is_authenticated and user.is_network_staff and not user.is_deactivated)
 
 
-def _is_active_account(user: Person) -> bool:
+def is_active_account(user: Person) -> bool:
     # A deactivated account can't sign in; should anything still ask about it (a notice, a
     # list of recipients), it stands where a visitor stands.
     return bool(user.is_authenticated and not user.is_deactivated)
@@ -99,7 +99,7 @@ class Standing:
         return is_staff(self.user)
 
     def _load(self) -> tuple[Membership | None, CommunityOrganization | None]:
-        if not _is_active_account(self.user):
+        if not is_active_account(self.user):
             return None, None
         if self._rows is None:
             user = self.user
@@ -165,7 +165,7 @@ class Standing:
         return role_allows(role, action)
 
     def _may_self_serve(self, action: Action) -> bool:
-        if self.user_id is None or not _is_active_account(self.user):
+        if self.user_id is None or not is_active_account(self.user):
             return False
         community = self.community
         if action is Action.JOIN:
@@ -275,7 +275,7 @@ def can_clause(user: Person, action: Action) -> ColumnElement[bool]:
                    else true())
     if is_staff(user):
         return open_for_it
-    if _is_active_account(user):
+    if is_active_account(user):
         participating = select(CommunityOrganization.community_id).where(
             CommunityOrganization.organization_id == user.organization_id,
             CommunityOrganization.role == OrganizationRole.PARTICIPANT,

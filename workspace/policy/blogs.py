@@ -22,15 +22,12 @@ from workspace.policy import (
     Person,
     Standing,
     community_ids,
+    is_active_account,
     is_staff,
     readable_community_ids,
     rule,
     standing_for,
 )
-
-
-def _active(user: Person) -> bool:
-    return bool(user.is_authenticated and not user.is_deactivated)
 
 
 def members_may_post(community: Community) -> bool:
@@ -48,7 +45,7 @@ def may_read_post(user: Person, post: BlogPost, standing: Standing | None = None
     now = utcnow()
     in_community = standing_for(user, post.community, standing)
     if post.state is PostState.DRAFT:
-        return _active(user) and user.id == post.author_id and in_community.views
+        return is_active_account(user) and user.id == post.author_id and in_community.views
     if post.is_out(now) and (post.is_public and in_community.views or in_community.reads):
         return True
     return in_community.reads and (in_community.moderates or user.id == post.author_id)
@@ -88,7 +85,7 @@ def may_change_post(user: Person, post: BlogPost, standing: Standing | None = No
     in_community = standing_for(user, post.community, standing)
     if in_community.moderates:
         return True
-    return (_active(user) and user.id == post.author_id
+    return (is_active_account(user) and user.id == post.author_id
             and may_write_posts(user, post.community, in_community))
 
 
@@ -124,7 +121,7 @@ def may_comment(user: Person, post: BlogPost, standing: Standing | None = None) 
 def may_change_comment(user: Person, comment: BlogComment,
                        standing: Standing | None = None) -> bool:
     return (comment.deleted_at is None and comment.hidden_at is None
-            and _active(user) and user.id == comment.author_id
+            and is_active_account(user) and user.id == comment.author_id
             and standing_for(user, comment.post.community, standing).contributes)
 
 
@@ -136,7 +133,7 @@ def may_see_comment(user: Person, comment: BlogComment,
     if comment.hidden_at is None:
         return True
     in_community = standing_for(user, comment.post.community, standing)
-    return in_community.moderates or (_active(user) and user.id == comment.author_id)
+    return in_community.moderates or (is_active_account(user) and user.id == comment.author_id)
 
 
 @rule("Members flag someone else's comment for a facilitator.")

@@ -18,6 +18,7 @@ from workspace.policy import (
     Person,
     Standing,
     community_ids,
+    is_active_account,
     is_staff,
     readable_community_ids,
     rule,
@@ -26,13 +27,9 @@ from workspace.policy import (
 from workspace.resources.models import Audience, Resource
 
 
-def _active(user: Person) -> bool:
-    return bool(user.is_authenticated and not user.is_deactivated)
-
-
 def holds(user: Person, resource: Resource) -> bool:
     """The person belongs to the agency whose team holds the resource."""
-    return _active(user) and user.organization_id == resource.organization_id
+    return is_active_account(user) and user.organization_id == resource.organization_id
 
 
 @rule(error=errors.NotFound)
@@ -48,7 +45,7 @@ def may_see_resource(user: Person, resource: Resource, standing: Standing | None
         return in_community.moderates or (in_community.reads and user.id == resource.author_id)
     if resource.is_public:
         return True
-    if resource.network_published_at is not None and _active(user):
+    if resource.network_published_at is not None and is_active_account(user):
         return True
     in_community = standing_for(user, resource.community, standing)
     if not in_community.reads:
@@ -64,7 +61,7 @@ def visible_resources(user: Person) -> ColumnElement[bool]:
     if is_staff(user):
         return present
     readable = Resource.community_id.in_(readable_community_ids(user))
-    active = _active(user)
+    active = is_active_account(user)
     in_audience = or_(Resource.audience == Audience.COMMUNITY,
                       Resource.organization_id == user.organization_id) if active else (
         Resource.audience == Audience.COMMUNITY)
@@ -170,7 +167,7 @@ def may_flag_resource(user: Person, resource: Resource,
 def network_library_open(user: Person) -> ColumnElement[bool]:
     """The network library's lists: what was published to it, as this person may see it."""
     return and_(Resource.network_published_at.is_not(None), visible_resources(user)) if (
-        _active(user)) else and_(Resource.network_published_at.is_not(None),
+        is_active_account(user)) else and_(Resource.network_published_at.is_not(None),
                                  Resource.is_public.is_(True), visible_resources(user))
 
 

@@ -76,26 +76,6 @@ class Checked:
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def tags_from(text: str) -> list[str]:
-    """Tags as typed ("assessment, SDI , Assessment") made a tidy, case-insensitively unique
-    list; too long or too many is the person's to fix, not ours to cut."""
-    tags: list[str] = []
-    seen: set[str] = set()
-    for raw in (text or "").split(","):
-        tag = re.sub(r"\s+", " ", raw).strip().strip("#").strip()
-        if not tag:
-            continue
-        if len(tag) > TAG_MAX:
-            raise errors.Invalid(f"Keep each tag under {TAG_MAX} characters: “{tag[:20]}…” "
-                                 "is longer.", field="tags")
-        if tag.lower() not in seen:
-            seen.add(tag.lower())
-            tags.append(tag)
-    if len(tags) > TAGS_MAX:
-        raise errors.Invalid(f"Use at most {TAGS_MAX} tags.", field="tags")
-    return tags
-
-
 def participating_states(community: Community) -> list[tuple[str, str]]:
     """(code, agency name) of the states taking part now, for the "related states" choice."""
     rows = db.session.execute(
@@ -142,9 +122,9 @@ def check(user: User, community: Community, details: Details) -> Checked:
     if audience is Audience.STATE and not resource_policy.may_keep_to_state(user, community):
         raise errors.Invalid("Only a state team taking part keeps a resource to its state.",
                              field="audience")
-    return Checked(title=title, type=kind, description=details.description or "",
-                   tags=tags_from(details.tags), state_codes=chosen, session=session,
-                   audience=audience)
+    tags = writing.tags_from(details.tags, most=TAGS_MAX, longest=TAG_MAX)
+    return Checked(title=title, type=kind, description=details.description or "", tags=tags,
+                   state_codes=chosen, session=session, audience=audience)
 
 
 def title_from_filename(filename: str) -> str:

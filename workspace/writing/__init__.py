@@ -25,10 +25,11 @@ from workspace.writing.mentions import (
 from workspace.writing.models import Draft
 from workspace.writing.once import NONCE, clean_nonce, made_with, new_nonce, once
 from workspace.writing.rendering import preview, render_body
+from workspace.writing.tags import tags_from
 
 __all__ = ["BODY_MAX", "NONCE", "TITLE_MAX", "Draft", "DraftKind", "Mentionable", "clean_nonce",
            "community_itself", "discard_draft", "draft_for", "handles_in", "keep_text_on",
            "made_with", "mention_candidates", "mentionable", "new_nonce", "once", "people_named",
            "preview",
            "register_draft_kind", "render_body", "resend", "save_draft", "signed_in",
-           "tell_mentioned", "written_text"]
+           "tags_from", "tell_mentioned", "written_text"]
