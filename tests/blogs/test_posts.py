@@ -135,14 +135,16 @@ def test_a_scheduled_post_is_invisible_everywhere_until_its_time(
         Notification.kind == NotificationKind.BLOG_POST)) == 1  # once
 
 
-def test_subscribers_hear_of_a_post_published_now(client_as, sme, member, observer,
+def test_subscribers_hear_of_a_post_published_now(client_as, sme, member, observer, staff,
                                                   community):
-    client_as(member).post(f"/communities/{SLUG}/blog/subscription", data={"subscribed": "1"})
+    for person in (member, staff):  # staff read every blog, so they may subscribe too
+        client_as(person).post(f"/communities/{SLUG}/blog/subscription",
+                               data={"subscribed": "1"})
     publish(sme, community)
     run_jobs()
     notices = db.session.scalars(select(Notification).where(
-        Notification.kind == NotificationKind.BLOG_POST)).all()
-    assert [notice.user_id for notice in notices] == [member.id]
+        Notification.kind == NotificationKind.BLOG_POST).order_by(Notification.id)).all()
+    assert sorted(notice.user_id for notice in notices) == sorted([member.id, staff.id])
     assert notices[0].message == (
         "Sme posted “What our team tried” in the School Improvement P2P blog.")
 
@@ -179,6 +181,13 @@ def test_a_draft_is_its_authors_alone(client_as, sme, facilitator, community):
     post = db.session.scalar(select(BlogPost))
     assert post.state is PostState.DRAFT
     assert client_as(sme).get(f"/communities/{SLUG}/blog/{post.id}").status_code == 200
+    assert client_as(facilitator).get(f"/communities/{SLUG}/blog/{post.id}").status_code == 404
+    # Unpublishing a draft would show it to the facilitators: there is nothing to take back.
+    refused = client_as(sme).post(f"/communities/{SLUG}/blog/{post.id}/unpublish",
+                                  follow_redirects=True)
+    assert "This post is not published" in refused.text
+    db.session.refresh(post)
+    assert post.state is PostState.DRAFT
     assert client_as(facilitator).get(f"/communities/{SLUG}/blog/{post.id}").status_code == 404
 
 

@@ -22,7 +22,9 @@ and phone (by staff, and one's own profile; a handle can hold no markup, which
 tests/auth/test_handles.py shows for every vector); invitations' name and note (which also reach
 the email outbox); a state's problem-of-practice statement and the facilitator's decision note;
 forum categories' name and description, topics' title, Markdown posts and quotes, flag and hide
-reasons.
+reasons; blog posts' title, summary, Markdown body, tags and cover description, and comments and
+replies; the library's resource titles, Markdown descriptions, tags, link addresses and version
+notes, collections' title and description, and the series summary.
 Search boxes get vectors in their query strings (reflected rather than stored). A field added later
 needs a line in write_the_corpus() and its page in READING.
 """
@@ -66,6 +68,10 @@ DOM_SCAN = """() => {
   const urlAttributes = ['href', 'src', 'action', 'formaction', 'data', 'background', 'poster',
                          'xlink:href', 'dynsrc', 'lowsrc', 'srcdoc', 'codebase', 'values', 'to'];
   const describe = el => el.outerHTML.slice(0, 140);
+  // The app's own links in the head: its stylesheets, and a blog's feed for feed readers.
+  const ownLink = el => el.closest('head') && new URL(el.href).origin === location.origin
+    && (new URL(el.href).pathname.startsWith('/static/')
+        || (el.rel === 'alternate' && el.type === 'application/atom+xml'));
   for (const el of document.querySelectorAll('*')) {
     for (const attr of el.attributes) {
       const name = attr.name.toLowerCase();
@@ -81,8 +87,7 @@ DOM_SCAN = """() => {
       found.push('script: ' + describe(el));
     if (['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'meta', 'bgsound',
          'isindex', 'keygen', 'marquee', 'xss', 'style', 'link'].includes(tag)
-        && !(tag === 'link' && el.closest('head') && new URL(el.href).origin === location.origin
-             && new URL(el.href).pathname.startsWith('/static/'))
+        && !(tag === 'link' && ownLink(el))
         && !(tag === 'meta' && el.closest('head') && !el.httpEquiv))
       found.push(tag + ': ' + describe(el));
   }
@@ -144,11 +149,18 @@ class Writer:
         self.csrf = self._token("/")  # the session's token, in the page's sign-out form
         return self
 
-    def post(self, path: str, fields: dict[str, Any]) -> str:
+    def post(self, path: str, fields: dict[str, Any],
+             files: dict[str, tuple[str, str, bytes]] | None = None) -> str:
+        """Send a form (with files, as (name, media type, bytes), multipart like a browser's)."""
         if not self.csrf:
             self.csrf = self._token(path)
         form = {"csrf_token": self.csrf, **{k: v for k, v in fields.items() if v is not None}}
-        response = self.request.post(self.base_url + path, form=form)
+        if files:
+            response = self.request.post(self.base_url + path, multipart={
+                **form, **{field: {"name": name, "mimeType": media_type, "buffer": data}
+                           for field, (name, media_type, data) in files.items()}})
+        else:
+            response = self.request.post(self.base_url + path, form=form)
         body = response.text()
         assert response.status == 200, f"POST {path} answered {response.status}: {body[:300]}"
         assert 'id="form-errors"' not in body and "usa-alert--error" not in body, (
@@ -317,6 +329,143 @@ def write_the_corpus(live_server: Any, writers: dict[str, Writer]) -> dict[str, 
             "category": category, "topic": topic}
 
 
+def tag_lists(most: int) -> list[str]:
+    """The vectors as comma-separated tags of at most 40 characters, `most` tags to a list (a
+    comma inside a vector makes two tags of it)."""
+    lists: list[str] = []
+    current: list[str] = []
+    count = 0
+    for value in packs(40):
+        pieces = sum(1 for piece in value.split(",") if piece.strip().strip("#").strip())
+        if current and count + pieces > most:
+            lists.append(", ".join(current))
+            current, count = [], 0
+        current.append(value)
+        count += pieces
+    lists.append(", ".join(current))
+    return lists
+
+
+def write_the_blog_and_library(live_server: Any,
+                               writers: dict[str, Writer]) -> dict[str, Any]:
+    """The SDI exchange's blog (the SME's posts, a member's comments) and library (a member's
+    links and files, the SME's collections, the facilitator's series summary)."""
+    from tests.resources.conftest import pdf_bytes, png_bytes
+
+    sme, facilitator, arizona = writers["sme"], writers["facilitator"], writers["az.member"]
+    titles, summaries, alts, notes = packs(200), packs(500), packs(300), packs(500)
+    everything = "\n\n".join(VECTORS)
+    cover = ("cover.png", "image/png", png_bytes())
+
+    # Blog posts: every title, summary, cover description and tag on the index's pages; all
+    # the vectors in the first post's Markdown, and in comments and a reply under it.
+    blog = f"/communities/{SDI}/blog"
+    post_tags = tag_lists(8)
+    for number, title in enumerate(titles):
+        sme.post(f"{blog}/new", {
+            "title": title, "summary": summaries[number % len(summaries)],
+            "body": everything if number == 0 else f"Post {number}",
+            "tags": post_tags[number] if number < len(post_tags) else "",
+            "cover_alt": alts[number % len(alts)], "publishing": "now",
+            "nonce": f"xss-blog-{number}"}, files={"cover": cover})
+    post = _blog_post(live_server, "xss-blog-0")
+    for number, body in enumerate(chunks(10_000)):
+        arizona.post(f"{blog}/{post}/comments", {"body": body, "nonce": f"xss-comment-{number}"})
+    comment = _blog_comments(live_server, post)[0]
+    arizona.post(f"{blog}/{post}/comments", {"body": chunks(10_000)[-1],
+                                             "parent_id": str(comment),
+                                             "nonce": "xss-blog-reply"})
+    # Public: visitors read it too.
+    facilitator.post(f"{blog}/{post}/public", {"public": "1"})
+
+    # The library: links (the address itself holds vectors) with every title, Markdown
+    # description and tag; a file in many versions, each with its note.
+    library = f"/communities/{SDI}/library"
+    descriptions, resource_tags = chunks(4000), tag_lists(12)
+    links = [f"https://example.org/?{value}" for value in packs(950)]
+    for number, title in enumerate(titles):
+        arizona.post(f"{library}/new", {
+            "source": "link", "link_url": links[number % len(links)], "type": "tool",
+            "title": title, "description": descriptions[number % len(descriptions)],
+            "tags": resource_tags[number] if number < len(resource_tags) else "",
+            "audience": "community", "nonce": f"xss-link-{number}"})
+    arizona.post(f"{library}/new", {
+        "source": "files", "type": "template", "title": "Every version",
+        "description": everything, "tags": resource_tags[0], "audience": "community",
+        "nonce": "xss-file"}, files={"files": ("plan.pdf", "application/pdf", pdf_bytes())})
+    versioned = _resources(live_server, "Every version")[0]
+    for number, note in enumerate(notes):
+        arizona.post(f"/library/{versioned}/versions/new", {"note": note}, files={
+            "file": (f"plan {number}.pdf", "application/pdf", pdf_bytes(f"Version {number}"))})
+
+    # Collections: every title on the library's page; all the vectors in the first one's
+    # description, which holds the versioned file.
+    for number, title in enumerate(titles):
+        sme.post(f"{library}/collections/new", {
+            "title": title, "description": everything if number == 0 else f"Collection {number}"})
+    collection = _collection(live_server, everything)
+    sme.post(f"/library/{versioned}/collections", {"collection": str(collection)})
+
+    # The series summary: a page written here, in Markdown.
+    facilitator.post(f"{library}/summary", {"title": titles[0], "description": everything,
+                                            "editor_field": "description",
+                                            "nonce": "xss-summary"})
+    return {"post": post, "comment": comment, "resource": versioned, "collection": collection,
+            "summary": _resources(live_server, summary=True)[-1],
+            # Each address once (titles are stored with their whitespace tidied: found by link).
+            "links": _resources(live_server, link="https://example.org/?")[:len(links)],
+            "blog_pages": -(-len(titles) // 10), "library_pages": -(-(len(titles) + 1) // 24)}
+
+
+def _blog_post(live_server: Any, nonce: str) -> int:
+    from sqlalchemy import select
+
+    from workspace.blogs.models import BlogPost
+
+    with live_server.database() as session:
+        return session.scalar(select(BlogPost.id).where(BlogPost.client_nonce == nonce))
+
+
+def _blog_comments(live_server: Any, post: int) -> list[int]:
+    from sqlalchemy import select
+
+    from workspace.blogs.models import BlogComment
+
+    with live_server.database() as session:
+        return list(session.scalars(select(BlogComment.id).where(BlogComment.post_id == post)
+                                    .order_by(BlogComment.id)))
+
+
+def _resources(live_server: Any, title: str | None = None, *, summary: bool = False,
+               link: str | None = None) -> list[int]:
+    """The SDI exchange's resources, oldest first: by title, its series summaries, or links
+    whose address starts so."""
+    from sqlalchemy import select
+
+    from workspace.communities.models import Community
+    from workspace.resources.models import Resource, ResourceType
+
+    with live_server.database() as session:
+        sdi = session.scalar(select(Community.id).where(Community.slug == SDI))
+        stmt = select(Resource.id).where(Resource.community_id == sdi).order_by(Resource.id)
+        if title is not None:
+            stmt = stmt.where(Resource.title == title)
+        if summary:
+            stmt = stmt.where(Resource.type == ResourceType.SUMMARY)
+        if link is not None:
+            stmt = stmt.where(Resource.link_url.startswith(link, autoescape=True))
+        return list(session.scalars(stmt))
+
+
+def _collection(live_server: Any, description: str) -> int:
+    from sqlalchemy import select
+
+    from workspace.resources.models import Collection
+
+    with live_server.database() as session:
+        return session.scalar(select(Collection.id).where(Collection.description == description))
+
+
 def _forum_category(live_server: Any) -> int:
     from sqlalchemy import select
 
@@ -426,7 +575,28 @@ READING = {
                   f"{FORUM}/categories/{{category}}?page=3", "/activity/",
                   _searching(f"{FORUM}/search?q=", packs(200)[4])],
     "visitor": ["{invitation}", "/news/{announcement}"],
+    "sme": [],  # the blog's pages, once written (reading_the_blog_and_library)
 }
+BLOG = f"/communities/{SDI}/blog"
+LIBRARY = f"/communities/{SDI}/library"
+
+
+def reading_the_blog_and_library(written: dict[str, Any]) -> dict[str, list[str]]:
+    """The pages that show what write_the_blog_and_library() wrote, by who reads them."""
+    post, resource, collection = written["post"], written["resource"], written["collection"]
+    return {
+        "sme": [*(f"{BLOG}?page={number}" for number in range(1, written["blog_pages"] + 1)),
+                f"{BLOG}/{post}", f"{BLOG}/{post}/edit", "/blog",
+                f"{LIBRARY}/collections/{collection}",
+                f"{LIBRARY}/collections/{collection}/edit", f"/library/{resource}"],
+        "az.member": [f"{BLOG}/{post}", f"{BLOG}/comments/{written['comment']}/edit",
+                      *(f"{LIBRARY}?page={number}"
+                        for number in range(1, written["library_pages"] + 1)),
+                      f"/library/{resource}", f"/library/{resource}/edit",
+                      *(f"/library/{link}" for link in written["links"])],
+        "facilitator": [f"/library/{written['summary']}"],
+        "visitor": [f"{BLOG}/{post}", f"/communities/{SDI}"],
+    }
 
 
 def test_no_vector_runs_anywhere_it_is_shown(open_page: Callable[..., Page], live_server):
@@ -439,6 +609,7 @@ def test_no_vector_runs_anywhere_it_is_shown(open_page: Callable[..., Page], liv
         if ROLES[role]:
             writer.sign_in(ROLES[role])
     written = write_the_corpus(live_server, writers)
+    more_reading = reading_the_blog_and_library(write_the_blog_and_library(live_server, writers))
     values = {"person": written["people"][0], "invitation": written["invitation"],
               "topic": written["topic"], "category": written["category"],
               "organization": _organization_with_website(live_server),
@@ -448,8 +619,8 @@ def test_no_vector_runs_anywhere_it_is_shown(open_page: Callable[..., Page], liv
     problems: list[str] = []
     for role, paths in READING.items():
         trap = Trap(pages[role], live_server.url)
-        for path in paths:
-            problems += trap.inspect(path.format(**values))
+        for path in [*(path.format(**values) for path in paths), *more_reading.get(role, [])]:
+            problems += trap.inspect(path)
     assert not problems, (f"{len(problems)} sign(s) of script injection:\n"
                           + "\n".join(problems[:60]))
 

@@ -29,7 +29,7 @@ import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +43,7 @@ from workspace import create_app
 from workspace.announcements.models import Announcement
 from workspace.auth.models import Invitation, User
 from workspace.auth.service import invitation_token, reset_token
+from workspace.blogs.models import BlogPost
 from workspace.communities.models import Community, Interest, Membership
 from workspace.database import utcnow
 from workspace.extensions import db, socketio
@@ -678,6 +679,183 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         "POST":                   "login    404      403      403     changed changed  changed",
         "POST empty":             "login    404      403      403     invalid invalid  invalid",
     },
+    # --- Blogs --------------------------------------------------------------------------------
+    # Default objects: the SME's post, out and for the community's members, with a cover and an
+    # uploaded image; on it Georgia's member's comment ("comment"), Arizona's member's reply
+    # ("own_comment") and a comment of Arizona's member's the facilitator hid ("hidden_comment").
+    # Cases name the SME's "scheduled", "unpublished" and "draft_post" posts; "public_elsewhere":
+    # a public post (with its cover and image) in Oregon's community; "withdrawn_post" and
+    # "withdrawn_public": the facilitator's posts in the community Arizona has since left;
+    # "members_write": the private community, whose facilitator let members write. A post
+    # someone may not read is not there for them (404), visitors included.
+    "blogs.index": {
+        # Everyone who may see a community sees its blog: visitors and outsiders, public posts.
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "GET other_state":        "ok       ok       ok       ok      ok      ok       ok",
+        "GET private":            "404      404      404      ok      404     ok       ok",
+        "GET withdrawn":          "ok       ok       ok       ok      ok      ok       ok",
+    },
+    "blogs.post": {
+        "GET":                    "404      404      ok       ok      ok      ok       ok",
+        # Until its time: its author and the moderators.
+        "GET scheduled":          "404      404      404      404     ok      ok       ok",
+        "GET unpublished":        "404      404      404      404     ok      ok       ok",
+        # A draft is its author's alone.
+        "GET draft_post":         "404      404      404      404     ok      404      404",
+        "GET public_elsewhere":   "ok       ok       ok       ok      ok      ok       ok",
+        # The post belongs to another community than the address says.
+        "GET other_state":        "404      404      404      404     404     404      404",
+        # Arizona left: its member sees only what was made public.
+        "GET withdrawn_post":     "404      404      404      404     404     ok       ok",
+        "GET withdrawn_public":   "ok       ok       ok       ok      ok      ok       ok",
+    },
+    "blogs.new": {
+        # SMEs and facilitators write; members where the facilitators turn that on.
+        "GET":                    "login    404      403      403     ok      ok       ok",
+        "GET members_write":      "login    404      404      ok      404     ok       ok",
+        "GET other_state":        "login    404      404      404     404     404      ok",
+        "POST":                   "401      404      403      403     changed changed  changed",
+        "POST empty":             "login    404      403      403     invalid invalid  invalid",
+        "POST members_write":     "401      404      404      changed 404     changed  changed",
+    },
+    "blogs.edit": {
+        # Its author and the facilitators.
+        "GET":                    "login    404      403      403     ok      ok       ok",
+        "GET scheduled":          "login    404      404      404     ok      ok       ok",
+        "GET draft_post":         "login    404      404      404     ok      404      404",
+        "GET public_elsewhere":   "login    403      403      403     403     403      ok",
+        "GET withdrawn_post":     "login    404      404      404     404     ok       ok",
+        "POST":                   "401      404      403      403     changed changed  changed",
+        "POST empty":             "login    404      403      403     invalid invalid  invalid",
+        "POST draft_post":        "401      404      404      404     changed 404      404",
+    },
+    "blogs.unpublish": {
+        "POST":                   "login    404      403      403     changed changed  changed",
+        "POST scheduled":         "login    404      404      404     changed changed  changed",
+        # Taken back already: the same button puts it out again.
+        "POST unpublished":       "login    404      404      404     changed changed  changed",
+        # A draft was never out: there is nothing to take back.
+        "POST draft_post":        "login    404      404      404     redirect 404     404",
+        "POST public_elsewhere":  "login    403      403      403     403     403      changed",
+    },
+    "blogs.delete_draft": {
+        # Out already: the writers are told to unpublish it instead.
+        "POST":                   "login    404      403      403     redirect redirect redirect",
+        "POST draft_post":        "login    404      404      404     changed 404      404",
+    },
+    "blogs.make_public": {
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST draft_post":        "login    404      404      404     403     404      404",
+        # Public already: taking it back is what changes something; Oregon's is staff's.
+        "POST public_elsewhere":  "login    403      403      403     403     403      changed",
+        "POST withdrawn_public":  "login    403      403      403     403     changed  changed",
+    },
+    "blogs.history": {
+        # The facilitators and staff; not even the author.
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "GET scheduled":          "login    404      404      404     403     ok       ok",
+    },
+    "blogs.subscription": {
+        "POST":                   "login    404      changed  changed changed changed  changed",
+        "POST withdrawn":         "login    404      404      404     404     changed  changed",
+    },
+    "blogs.settings": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+    },
+    "latest_posts.latest": {
+        "GET":                    "login    ok       ok       ok      ok      ok       ok",
+    },
+    "blog_comments.add_comment": {
+        # Members comment; observers read (refused with their text kept, hence the page).
+        "POST":                   "401      404      403      changed changed changed  changed",
+        "POST empty":             "login    404      403      invalid invalid invalid  invalid",
+        # Comments open when the post is out.
+        "POST scheduled":         "401      404      404      404     403     403      403",
+        "POST public_elsewhere":  "401      403      403      403     403     403      changed",
+        "POST withdrawn_public":  "401      403      403      403     403     changed  changed",
+    },
+    "blog_comments.comment_fragment": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        # Its author and the moderators.
+        "GET hidden_comment":     "login    404      404      ok      404     ok       ok",
+    },
+    "blog_comments.edit_comment": {
+        # Its author only; facilitators hide a comment instead.
+        "GET":                    "login    404      403      403     403     403      403",
+        "GET own_comment":        "login    404      403      ok      403     403      403",
+        "GET hidden_comment":     "login    404      404      403     404     403      403",
+        "POST":                   "401      404      403      403     403     403      403",
+        "POST own_comment":       "401      404      403      changed 403     403      403",
+    },
+    "blog_comments.delete_comment": {
+        "POST":                   "login    404      403      403     403     403      403",
+        "POST own_comment":       "login    404      403      changed 403     403      403",
+    },
+    "blog_comments.flag_comment": {
+        # Someone else's, by people who may comment.
+        "GET":                    "login    404      403      ok      ok      ok       ok",
+        "GET own_comment":        "login    404      403      403     ok      ok       ok",
+        "GET hidden_comment":     "login    404      404      403     404     403      403",
+        "POST":                   "login    404      403      changed changed changed  changed",
+        "POST empty":             "login    404      403      invalid invalid invalid  invalid",
+    },
+    "blog_comments.hide_comment": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     changed  changed",
+        "POST empty":             "login    404      403      403     403     invalid  invalid",
+        "POST hidden_comment":    "login    404      403      403     403     invalid  invalid",
+    },
+    "blog_comments.restore_comment": {
+        # Not hidden: the facilitators are told so, nothing changes.
+        "POST":                   "login    404      403      403     403     redirect redirect",
+        "POST hidden_comment":    "login    404      403      403     403     changed  changed",
+    },
+    "blog_comments.react": {
+        "POST":                   "login    404      403      changed changed changed  changed",
+        "POST scheduled":         "login    404      404      404     403     403      403",
+        "POST public_elsewhere":  "login    403      403      403     403     403      changed",
+    },
+    # A member's secret feed address for a community's blog (fetched without signing in).
+    "blog_feeds.your_feed": {
+        "GET":                    "login    404      ok       ok      ok      ok       ok",
+        "GET withdrawn":          "login    404      404      404     404     ok       ok",
+        "POST":                   "login    404      changed  changed changed changed  changed",
+        # Only the member has an address to turn off; the others are told they had none.
+        "POST turn_off":          "login    404      redirect changed redirect redirect redirect",
+        "POST empty":             "login    404      invalid  invalid invalid invalid  invalid",
+    },
+    "blog_feeds.member_feed": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "GET forged":             "404      404      404      404     404     404      404",
+        "GET replaced_blog_feed": "404      404      404      404     404     404      404",
+        # Its owner's state left the community: the address shows nothing any more.
+        "GET withdrawn_feed":     "404      404      404      404     404     404      404",
+    },
+    "blog_feeds.public_feed": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "GET private":            "404      404      404      404     404     404      404",
+    },
+    "blog_images.upload": {
+        # The editor sends the image as the whole body; form data is no image, so it is refused.
+        "POST":                   "login    404      403      403     invalid invalid  invalid",
+        "POST members_write":     "login    404      404      invalid 404     invalid  invalid",
+    },
+    "blog_images.image": {
+        # The community's readers; anyone once a public post that is out shows it.
+        "GET":                    "404      404      ok       ok      ok      ok       ok",
+        "GET public_elsewhere":   "ok       ok       ok       ok      ok      ok       ok",
+    },
+    "blog_images.cover": {
+        # Whoever may read the post.
+        "GET":                    "404      404      ok       ok      ok      ok       ok",
+        "GET scheduled":          "404      404      404      404     ok      ok       ok",
+        "GET public_elsewhere":   "ok       ok       ok       ok      ok      ok       ok",
+    },
+    "blog_images.library": {
+        # The editor's picker: for those who write.
+        "GET":                    "login    404      403      403     ok      ok       ok",
+    },
     # The editor's JSON, shared by every feature that lets people write.
     "writing.preview": {
         "POST":                   "login    404      403      ok      ok      ok       ok",
@@ -705,6 +883,7 @@ EVENT_EXPECTATIONS: dict[str, str] = {
     "/live watch_topic":          "refused  error    ok       ok      ok      ok       ok",
     "/live watch_forum":          "refused  error    ok       ok      ok      ok       ok",
     "/live watch_session":        "refused  error    ok       ok      ok      ok       ok",
+    "/live watch_blog_post":      "refused  error    ok       ok      ok      ok       ok",
     "/live disconnect":           "refused  closes   closes   closes  closes  closes   closes",
     "/live join_room":            "refused  error    error    ok      ok      ok       ok",
     "/live open_for_hosts":       "refused  error    error    error   error   ok       ok",
@@ -736,6 +915,7 @@ class World:
     sessions: dict[str, int] = field(default_factory=dict)
     jobs: dict[str, int] = field(default_factory=dict)
     library: dict[str, int] = field(default_factory=dict)
+    blog: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -796,9 +976,13 @@ def build_world(request: pytest.FixtureRequest) -> World:
         interest=interest, invitations=invitations, announcements=announcements,
         colleague=colleague, network=network,
         tokens={"invitation": invitation_token(invitations["community"]),
-                "reset": reset_token(member), **build_calendar_feeds(member, other_member)},
+                "reset": reset_token(member), **build_calendar_feeds(member, other_member),
+                **build_blog_feeds(member, community, withdrawn)},
         forum=build_forum(community, member, other_member, facilitator),
         sessions=build_sessions(community, facilitator),
+        # Before the library's: Arizona withdraws from a community there.
+        blog=build_blog(community, other_state, private, withdrawn, member=member,
+                        georgian=other_member, sme=sme, facilitator=facilitator, staff=staff),
         library=build_library(network, community, other_state, withdrawn, member=member,
                               georgian=other_member, oregonian=oregon,
                               facilitator=facilitator, staff=staff),
@@ -856,6 +1040,90 @@ def build_sessions(community: Community, facilitator: User) -> dict[str, int]:
                                    options=["Yes", "Not yet"])
     return {"session": upcoming.id, "live": live.id, "poll": poll.id,
             "other_poll": other_poll.id}
+
+
+def build_blog_feeds(member: User, community: Community, withdrawn: Community
+                     ) -> dict[str, str]:
+    """Arizona's member's blog feed, the one it replaced, and one for the community Arizona
+    withdraws from (build_library)."""
+    from workspace.blogs import feeds  # noqa: PLC0415
+
+    replaced = feeds.new_feed(member, community)
+    token = feeds.new_feed(member, community)
+    withdrawn_token = feeds.new_feed(member, withdrawn)
+    # Fetched a moment ago: the next fetches within the hour write nothing, as a GET should.
+    feeds.member_feed(token)
+    feeds.member_feed(withdrawn_token)
+    return {"blog_feed": token, "replaced_blog_feed": replaced,
+            "withdrawn_feed": withdrawn_token}
+
+
+def build_blog(community: Community, other_state: Community, private: Community,
+               withdrawn: Community, *, member: User, georgian: User, sme: User,
+               facilitator: User, staff: User) -> dict[str, int]:
+    """The SME's post, out, with a cover and an uploaded image, and comments: Georgia's
+    member's, Arizona's member's reply and a hidden one of theirs; the SME's scheduled,
+    unpublished and draft posts. A public post with its own image in Oregon's community (by
+    staff: no one else writes there); the facilitator's posts, one public, in the community
+    Arizona withdraws from (build_library). In the private community, members may write."""
+    from tests.resources.conftest import png_bytes  # noqa: PLC0415
+    from workspace.blogs import comments, images  # noqa: PLC0415
+    from workspace.blogs import moderation as blog_moderation  # noqa: PLC0415
+    from workspace.blogs import service as blogs  # noqa: PLC0415
+    from workspace.files.intake import receive_bytes  # noqa: PLC0415
+    from workspace.files.storage import storage  # noqa: PLC0415
+    from workspace.jobs import queue  # noqa: PLC0415
+
+    before = db.session.scalar(db.select(db.func.max(Notification.id))) or 0
+
+    def image_in(place: Community, author: User, color: str) -> tuple[int, str, str]:
+        received = receive_bytes(png_bytes(color), f"{color}.png", storage=storage())
+        image = images.keep_image(author, place, received)
+        address = images.image_path(place.slug, image.id)
+        return image.id, image.digest, f"![A {color} chart]({address})"
+
+    def write(author: User, place: Community, title: str, *, cover: str | None = None,
+              body: str = "We met every principal monthly.",
+              publishing: str = blogs.Publishing.NOW) -> BlogPost:
+        later = (utcnow() + timedelta(days=7)).date()
+        return blogs.write(author, place, blogs.Writing(
+            title=title, body=body, summary="How it went.", tags="monitoring",
+            cover_digest=cover, cover_alt="A chart" if cover else "", publishing=publishing,
+            day=later if publishing == blogs.Publishing.LATER else None,
+            clock=time(9) if publishing == blogs.Publishing.LATER else None))
+
+    image, digest, markdown = image_in(community, sme, "teal")
+    post = write(sme, community, "What Arizona tried", cover=digest,
+                 body=f"We met every principal monthly.\n\n{markdown}")
+    comment = comments.add_comment(georgian, post, "Monthly, with principals.")
+    own = comments.add_comment(member, post, "Thank you!", parent_id=comment.id)
+    hidden = comments.add_comment(member, post, "A student's full name")
+    blog_moderation.hide_comment(facilitator, hidden, reason="Names a student")
+    scheduled = write(sme, community, "Next month", cover=digest,
+                      publishing=blogs.Publishing.LATER)
+    unpublished = write(sme, community, "Taken back")
+    blogs.unpublish(sme, unpublished)
+    draft = write(sme, community, "Half written", publishing=blogs.Publishing.DRAFT)
+    image_elsewhere, digest_elsewhere, markdown_elsewhere = image_in(other_state, staff,
+                                                                     "orange")
+    public_elsewhere = write(staff, other_state, "Oregon's letter to families",
+                             cover=digest_elsewhere, body=markdown_elsewhere)
+    blogs.make_public(staff, public_elsewhere, True)
+    withdrawn_post = write(facilitator, withdrawn, "For the members")
+    withdrawn_public = write(facilitator, withdrawn, "For everyone")
+    blogs.make_public(facilitator, withdrawn_public, True)
+    blogs.set_members_may_post(facilitator, private, True)
+    # The subscribers' notices, as the worker sends them; then those and the others go, as
+    # they would change other routes' answers.
+    db.session.commit()
+    queue.run_pending()
+    db.session.execute(db.delete(Notification).where(Notification.id > before))
+    db.session.commit()
+    return {"post": post.id, "comment": comment.id, "own_comment": own.id,
+            "hidden_comment": hidden.id, "scheduled": scheduled.id,
+            "unpublished": unpublished.id, "draft_post": draft.id, "image": image,
+            "public_elsewhere": public_elsewhere.id, "image_elsewhere": image_elsewhere,
+            "withdrawn_post": withdrawn_post.id, "withdrawn_public": withdrawn_public.id}
 
 
 @functools.cache
@@ -959,6 +1227,8 @@ ARGUMENTS: dict[str, Provider] = {
     "session_id": lambda w, role: w.sessions["session"],
     "poll_id": lambda w, role: w.sessions["poll"],
     "job_id": lambda w, role: w.jobs["failed"],
+    "comment_id": lambda w, role: w.blog["comment"],
+    "image_id": lambda w, role: w.blog["image"],
     "resource_id": lambda w, role: w.library["resource"],
     "collection_id": lambda w, role: w.library["collection"],
     "number": lambda w, role: 1,  # the first version: older versions stay downloadable
@@ -970,6 +1240,12 @@ ENDPOINT_ARGUMENTS: dict[str, dict[str, Provider]] = {
     "auth.reset_password": {"token": lambda w, role: w.tokens["reset"]},
     "calendar.feed": {"token": lambda w, role: w.tokens["calendar"]},
     "resources.summary_document": {"resource_id": lambda w, role: w.library["summary"]},
+    "blog_feeds.member_feed": {"token": lambda w, role: w.tokens["blog_feed"]},
+    # A blog's post_id names a blog post (elsewhere, a forum post).
+    **{endpoint: {"post_id": lambda w, role: w.blog["post"]} for endpoint in (
+        "blogs.post", "blogs.edit", "blogs.unpublish", "blogs.delete_draft", "blogs.make_public",
+        "blogs.history", "blog_comments.add_comment", "blog_comments.react",
+        "blog_images.cover")},
 }
 
 
@@ -988,6 +1264,10 @@ def _community_id(name: str) -> Provider:
 
 def _resource(name: str) -> Provider:
     return lambda w, role: w.library[name]
+
+
+def _blog(name: str) -> Provider:
+    return lambda w, role: w.blog[name]
 
 
 @dataclass
@@ -1026,6 +1306,19 @@ CASES: dict[str, Case] = {
     "docx": Case(arguments={"fmt": lambda w, role: "docx"}),
     "missing_version": Case(arguments={"number": lambda w, role: 9}),
     "state_only": Case(),  # a resource its state team keeps to itself (CASE_DATA)
+    **{name: Case(arguments={"post_id": _blog(name)}) for name in (
+        "scheduled", "unpublished", "draft_post")},
+    "public_elsewhere": Case(arguments={"slug": _slug("other_state"),
+                                        "post_id": _blog("public_elsewhere"),
+                                        "image_id": _blog("image_elsewhere")}),
+    **{name: Case(arguments={"slug": _slug("withdrawn"), "post_id": _blog(name)})
+       for name in ("withdrawn_post", "withdrawn_public")},
+    "members_write": Case(arguments={"slug": _slug("private")}),
+    **{name: Case(arguments={"comment_id": _blog(name)}) for name in (
+        "own_comment", "hidden_comment")},
+    "turn_off": Case(data={"action": lambda w, role: "turn_off"}),
+    **{name: Case(arguments={"token": lambda w, role, name=name: w.tokens[name]})
+       for name in ("replaced_blog_feed", "withdrawn_feed")},
 }
 
 # Minimal form data a POST sends (CASES may replace it); everything else is sent empty.
@@ -1105,6 +1398,23 @@ DATA: dict[str, dict[str, Provider]] = {
     "resources.make_public": {"public": lambda w, role: "1"},
     "resources.file_in_collection": {"collection": lambda w, role: w.library["collection"]},
     "resources.flag": {"reason": lambda w, role: "It names a student."},
+    **{endpoint: {"title": lambda w, role: "What Arizona tried next",
+                  "summary": lambda w, role: "Monthly check-ins, then weekly.",
+                  "editor_field": lambda w, role: "body",
+                  "body": lambda w, role: "We met every principal weekly.",
+                  "tags": lambda w, role: "monitoring", "publishing": lambda w, role: "now",
+                  "nonce": lambda w, role: f"matrix-blog-post-{role}"}
+       for endpoint in ("blogs.new", "blogs.edit")},
+    "blogs.make_public": {"public": lambda w, role: "1"},
+    "blogs.subscription": {"subscribed": lambda w, role: "1"},
+    "blogs.settings": {"members_may_post": lambda w, role: "y"},
+    "blog_comments.add_comment": {"body": lambda w, role: "We tried that too.",
+                                  "nonce": lambda w, role: f"matrix-blog-comment-{role}"},
+    "blog_comments.edit_comment": {"body": lambda w, role: "Thank you, that helps!"},
+    "blog_comments.flag_comment": {"reason": lambda w, role: "Names a principal"},
+    "blog_comments.hide_comment": {"reason": lambda w, role: "Names a principal"},
+    "blog_comments.react": {"kind": lambda w, role: "thanks"},
+    "blog_feeds.your_feed": {"action": lambda w, role: "make"},
 }
 CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {
     ("auth.sign_in", "valid"): {"email": lambda w, role: "az.member@example.org",
@@ -1127,6 +1437,8 @@ CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {
     # Already published (or public): taking it back is what changes something.
     ("resources.network_publish", "published"): {"published": lambda w, role: "0"},
     ("resources.make_public", "public"): {"public": lambda w, role: "0"},
+    ("blogs.make_public", "public_elsewhere"): {"public": lambda w, role: "0"},
+    ("blogs.make_public", "withdrawn_public"): {"public": lambda w, role: "0"},
 }
 
 
@@ -1364,6 +1676,7 @@ EVENT_PAYLOADS: dict[str, Provider] = {
     "/live watch_topic": lambda w, role: {"topic_id": w.forum["topic"]},
     "/live watch_forum": lambda w, role: {"community_id": w.communities["community"].id},
     "/live watch_session": lambda w, role: {"session_id": w.sessions["session"]},
+    "/live watch_blog_post": lambda w, role: {"post_id": w.blog["post"]},
     "/live join_room": lambda w, role: {"session_id": w.sessions["live"], "last_seq": 0},
     "/live open_for_hosts": lambda w, role: {"session_id": w.sessions["session"]},
     **{f"/live {name}": lambda w, role: {"session_id": w.sessions["live"], "body": "Hi",

@@ -2,8 +2,8 @@
 
 For every person and every object of the authorization matrix's world (grown here with the
 edges: a member whose agency withdrew, deactivated accounts, an archived community, hidden and
-deleted topics and posts, library resources of every audience and state), "the Python rule
-says yes" equals "the id is in the SQL query".
+deleted topics and posts, library resources of every audience and state, blog posts of every
+kind), "the Python rule says yes" equals "the id is in the SQL query".
 A list, count, search, feed or digest built on the SQL forms shows exactly what the pages open.
 """
 
@@ -20,6 +20,7 @@ from tests import factories
 from tests.core.test_authorization_matrix import build_world
 from workspace import policy
 from workspace.auth.models import User
+from workspace.blogs.models import BlogPost, PostState
 from workspace.communities import service as communities
 from workspace.communities.models import Community, CommunityStatus
 from workspace.database import utcnow
@@ -28,6 +29,7 @@ from workspace.forums import moderation, service
 from workspace.forums.models import Post, Topic
 from workspace.organizations.models import OrganizationKind
 from workspace.policy import Action
+from workspace.policy import blogs as blog_policy
 from workspace.policy import forums as forum_policy
 from workspace.policy import resources as resource_policy
 from workspace.policy import sessions as session_policy
@@ -308,3 +310,96 @@ def test_which_resources_a_person_may_see(everyone):
     assert theirs_hidden and not theirs_hidden & expected["observer"]
     assert published["outsider"] - public, "signed-in people see the network's library"
     assert not {r.id for r in resources if r.deleted_at} & expected["staff"]
+
+
+BLOG_POST_KINDS = ("draft", "out", "scheduled", "unpublished", "unpublished, never out")
+
+
+def _blog_posts_of_every_kind(everyone: Everyone) -> list[BlogPost]:
+    """The matrix's blog posts, and in every community, by authors of every kind of standing
+    (an SME, a member, one whose agency withdrew, one of another state, a facilitator, a
+    deactivated account), each kind of post, public or not. Written as rows: some of these no
+    page can make (a member's post where members may not write), and the forms must agree on
+    those too."""
+    now = utcnow()
+    publish_at = {"draft": None, "out": now - timedelta(days=1),
+                  "scheduled": now + timedelta(days=1), "unpublished": now - timedelta(days=2),
+                  "unpublished, never out": now + timedelta(days=2)}
+    state = {"draft": PostState.DRAFT, "out": PostState.PUBLISHED,
+             "scheduled": PostState.PUBLISHED}
+    authors = [everyone.people[name] for name in (
+        "sme", "member", "georgian (withdrew from private)", "oregonian", "facilitator",
+        "deactivated")]
+    db.session.add_all(
+        BlogPost(community_id=community.id, author_id=author.id,
+                 title=f"{kind}{', public' if public else ''}",
+                 state=state.get(kind, PostState.UNPUBLISHED), publish_at=publish_at[kind],
+                 is_public=public)
+        for community in everyone.communities.values() for author in authors
+        for kind in BLOG_POST_KINDS for public in (False, True))
+    db.session.commit()
+    return list(db.session.scalars(select(BlogPost).order_by(BlogPost.id)))
+
+
+def test_which_blog_posts_a_person_may_read(everyone):
+    """A blog's index, the latest posts, feeds, counts and notices list what the post pages
+    open to readers, and no more.
+
+    The two forms agree on the posts that are out. may_read_post also opens a post that is not
+    out (scheduled, or unpublished) to its author and the community's facilitators, and a draft
+    to its author: readable_posts never lists those (a reader's list holds what is out), and the
+    index adds them for their writers through waiting_posts (scheduled and unpublished; drafts
+    by author), which agrees with may_read_post on that side.
+    """
+    posts = _blog_posts_of_every_kind(everyone)
+    policy.forget_standings()
+    now = utcnow()
+    out = [post for post in posts if post.is_out(now)]
+    waiting = [post for post in posts if not post.is_out(now) and post.state is not (
+        PostState.DRAFT)]
+    drafts = [post for post in posts if post.state is PostState.DRAFT]
+    assert out and waiting and drafts
+    expected, found, expected_waiting, found_waiting = {}, {}, {}, {}
+    for name, person in everyone.people.items():
+        expected[name] = {p.id for p in out if blog_policy.may_read_post(person, p)}
+        # Everything the SQL lists: a post not out showing here is a disagreement too.
+        found[name] = ids(select(BlogPost.id).where(blog_policy.readable_posts(person, now)))
+        expected_waiting[name] = {p.id for p in waiting if blog_policy.may_read_post(person, p)}
+        found_waiting[name] = set()
+        for community in everyone.communities.values():
+            found_waiting[name] |= ids(select(BlogPost.id).where(
+                blog_policy.waiting_posts(person, community)))
+    wrong = disagreements(expected, found)
+    assert not wrong, "may_read_post and readable_posts disagree:\n" + "\n".join(wrong)
+    wrong = disagreements(expected_waiting, found_waiting)
+    assert not wrong, ("may_read_post and waiting_posts disagree on posts not out:\n"
+                       + "\n".join(wrong))
+
+    # A draft is its author's alone: not the facilitators', not staff's.
+    for post in drafts:
+        readers = {person.id for person in everyone.people.values()
+                   if blog_policy.may_read_post(person, post)}
+        assert readers <= {post.author_id}, post.title
+
+    # The world has the cases the rules are about.
+    by_id = {p.id: p for p in posts}
+    communities = everyone.communities
+    # Visitors see the public posts of the communities anyone may see.
+    open_to_all = {c.id for c in communities.values() if c.is_public}
+    public_out = {p.id for p in out if p.is_public and p.community_id in open_to_all}
+    assert expected["anonymous"] == expected["deactivated"] == public_out
+    assert expected["deactivated staff"] == public_out
+    assert expected["staff"] == {p.id for p in out}
+    # Arizona withdrew: its member sees only the public posts there (as any visitor would).
+    in_withdrawn = {i for i in expected["member"]
+                    if by_id[i].community_id == communities["withdrawn"].id}
+    assert in_withdrawn and all(by_id[i].is_public for i in in_withdrawn)
+    assert {i for i in expected["facilitator"]
+            if by_id[i].community_id == communities["withdrawn"].id} > in_withdrawn
+    # Georgia withdrew from the private community: nothing there, not even its public posts.
+    assert not {i for i in expected["georgian (withdrew from private)"]
+                if by_id[i].community_id == communities["private"].id}
+    # Scheduled and unpublished posts: their authors and the facilitators, no one else.
+    assert expected_waiting["facilitator"] > expected_waiting["sme"] > set()
+    assert not expected_waiting["observer"] and not expected_waiting["anonymous"]
+    assert not expected_waiting["deactivated"]

@@ -9,11 +9,14 @@ from sqlalchemy import select
 from tests import factories
 from tests.forums.conftest import start_forum
 from workspace.auth import service as accounts
+from workspace.blogs import comments as blog_comments
+from workspace.blogs import service as blogs
 from workspace.communities import service as communities
 from workspace.communities.models import CommunityRole, InterestStatus
 from workspace.extensions import db
 from workspace.forums import moderation, service
 from workspace.forums.models import WatchLevel
+from workspace.jobs import queue
 from workspace.mail.models import OutboxMessage
 from workspace.notifications.models import Notification, NotificationKind
 from workspace.resources import service as resources
@@ -27,7 +30,7 @@ def _messages() -> dict[NotificationKind, list[str]]:
     return found
 
 
-def _send_every_kind(community, recruiting_community, network, member, other_member,
+def _send_every_kind(community, recruiting_community, network, member, other_member, sme,
                      facilitator, staff) -> None:
     general = start_forum(community)[0]
     service.watch_category(other_member, general, WatchLevel.WATCHING)
@@ -64,11 +67,21 @@ def _send_every_kind(community, recruiting_community, network, member, other_mem
     sessions.cancel(facilitator, session, reason="The presenter is ill.")
     resources.add_resources(member, community, resources.Details(title="SDI rubric", type="tool"),
                             link_url="https://example.org/rubric")
+    # The blog: a subscriber is told of a new post when the worker sends its notice; its author
+    # of a comment, a comment's author of a reply, and a thread's starter of a reply in it.
+    blogs.subscribe(member, community, True)
+    post = blogs.write(sme, community, blogs.Writing(title="What Arizona tried",
+                                                     body="We met every principal monthly."))
+    db.session.commit()
+    queue.run_pending()
+    comment = blog_comments.add_comment(other_member, post, "Monthly, with principals.")
+    reply = blog_comments.add_comment(member, post, "Thank you!", parent_id=comment.id)
+    blog_comments.add_comment(facilitator, post, "Weekly worked for us.", parent_id=reply.id)
 
 
 def test_each_notification_reads_as_a_sentence(community, recruiting_community, network,
-                                               member, other_member, facilitator, staff):
-    _send_every_kind(community, recruiting_community, network, member, other_member,
+                                               member, other_member, sme, facilitator, staff):
+    _send_every_kind(community, recruiting_community, network, member, other_member, sme,
                      facilitator, staff)
     messages = _messages()
     assert set(messages) == set(NotificationKind) - {NotificationKind.GENERAL}
@@ -85,6 +98,15 @@ def test_each_notification_reads_as_a_sentence(community, recruiting_community, 
     assert messages[NotificationKind.REPLY] == ["Az Member replied to “Monitoring CSI schools”."]
     assert messages[NotificationKind.ANSWER_MARKED] == [
         "Az Member marked your reply in “Monitoring CSI schools” as the answer."]
+    assert messages[NotificationKind.BLOG_POST] == [
+        "Sme posted “What Arizona tried” in the School Improvement P2P blog."]
+    assert messages[NotificationKind.BLOG_COMMENT] == [
+        "Ga Member commented on your post “What Arizona tried”.",
+        "Az Member replied to your comment on “What Arizona tried”.",
+        "Az Member commented on your post “What Arizona tried”.",
+        "Facilitator replied to your comment on “What Arizona tried”.",
+        "Facilitator replied in the thread of your comment on “What Arizona tried”.",
+        "Facilitator commented on your post “What Arizona tried”."]
     assert messages[NotificationKind.ADDED_TO_COMMUNITY] == [
         f"Facilitator added you to {community.title} as a subject matter expert."]
     assert sorted(messages[NotificationKind.INTEREST_DECIDED]) == sorted([
@@ -101,8 +123,8 @@ def test_each_notification_reads_as_a_sentence(community, recruiting_community, 
 
 
 def test_each_email_reads_as_a_letter(community, recruiting_community, network, member,
-                                      other_member, facilitator, staff):
-    _send_every_kind(community, recruiting_community, network, member, other_member,
+                                      other_member, sme, facilitator, staff):
+    _send_every_kind(community, recruiting_community, network, member, other_member, sme,
                      facilitator, staff)
     emails = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
     bodies = {email.subject: email.body for email in emails}

@@ -179,12 +179,16 @@ def _fill(form: PostForm, found: BlogPost) -> None:
 @signed_in
 def unpublish(slug: str, post_id: int) -> ResponseReturnValue:
     _community, found = _post(slug, post_id)
-    if found.state is PostState.UNPUBLISHED:
-        service.republish(me(), found)
-        flash("The post is published again.", "success")
-    else:
-        service.unpublish(me(), found)
-        flash("The post is unpublished: only you and the facilitators see it now.", "success")
+    try:
+        if found.state is PostState.UNPUBLISHED:
+            service.republish(me(), found)
+            flash("The post is published again.", "success")
+        else:
+            service.unpublish(me(), found)
+            flash("The post is unpublished: only you and the facilitators see it now.",
+                  "success")
+    except errors.Conflict as exc:
+        flash(exc.message, "error")
     return redirect(_address(found))
 
 

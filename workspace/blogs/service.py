@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from workspace import errors, policy, timezones, writing
 from workspace.auth.models import User
@@ -224,10 +224,12 @@ def announce(payload: dict[str, Any]) -> None:
     post.announced_at = now
     link = post_link(post)
     subject = Subject(SUBJECT, post.id)
-    readers = policy.reader_ids(post.community)
+    # Network staff read every blog (and may subscribe) without being its community's people.
+    readers = or_(BlogSubscription.user_id.in_(policy.reader_ids(post.community)),
+                  BlogSubscription.user_id.in_(policy.staff_ids()))
     subscribers = select(BlogSubscription.user_id).where(
-        BlogSubscription.community_id == post.community_id,
-        BlogSubscription.user_id.in_(readers), BlogSubscription.user_id != post.author_id)
+        BlogSubscription.community_id == post.community_id, readers,
+        BlogSubscription.user_id != post.author_id)
     notify_many(subscribers, NotificationKind.BLOG_POST,
                 f"{post.author.name} posted “{post.title}” in the {post.community.title} blog.",
                 link, actor=post.author, community=post.community, subject=subject)
@@ -238,6 +240,9 @@ def announce(payload: dict[str, Any]) -> None:
 def unpublish(editor: User, post: BlogPost) -> None:
     """Take a post back: out of every list and feed; its notices are withdrawn."""
     policy.require(editor, blog_policy.may_change_post, post)
+    if post.state is not PostState.PUBLISHED:
+        # A draft was never out: "unpublished" would show it to the facilitators.
+        raise errors.Conflict("This post is not published: there is nothing to take back.")
     post.state = PostState.UNPUBLISHED
     withdraw(Subject(SUBJECT, post.id))
     db.session.commit()
