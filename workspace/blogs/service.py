@@ -4,11 +4,12 @@ settings: the only code that writes them (comments live in comments.py)."""
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import delete, select
 
 from workspace import errors, policy, timezones, writing
@@ -218,13 +219,26 @@ def _after_publishing(actor: User, post: BlogPost, *, before: str) -> None:
                                before=before)
 
 
+def _links_buildable() -> AbstractContextManager[object]:
+    # url_for outside a request needs SERVER_NAME, which a worker (`flask jobs`, or the one
+    # `flask serve` runs) usually hasn't: notices keep a path, built as a request to "/" would.
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return nullcontext()
+    return current_app.test_request_context("/")
+
+
 @jobs.register(ANNOUNCE_JOB)
 def announce(payload: dict[str, Any]) -> None:
     """At the post's time: tell the blog's subscribers who may read it, and those mentioned.
 
     A rescheduled or unpublished post finds its old job here with nothing to do; the policy is
     asked again now, so a person whose state withdrew hears nothing."""
-    post = db.session.get(BlogPost, int(payload["post_id"]))
+    with _links_buildable():
+        _announce(int(payload["post_id"]))
+
+
+def _announce(post_id: int) -> None:
+    post = db.session.get(BlogPost, post_id)
     now = utcnow()
     if post is None or post.announced_at is not None:
         return
