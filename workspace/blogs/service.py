@@ -165,13 +165,19 @@ def _apply(post: BlogPost, checked: Checked) -> None:
 
 
 def write(author: User, community: Community, text: Writing, *,
-          nonce: str | None = None) -> BlogPost:
-    """A new post: a draft, out now, or scheduled. The same form sent twice makes one post."""
+          nonce: str | None = None, written_at: datetime | None = None) -> BlogPost:
+    """A new post: a draft, out now, or scheduled. The same form sent twice makes one post.
+
+    `written_at` dates history brought in from elsewhere (the demo): a post published "now"
+    went out then; new writing is dated now.
+    """
     policy.require(author, blog_policy.may_write_posts, community)
-    checked = check(author, text, now=utcnow())
+    now = written_at or utcnow()
+    checked = check(author, text, now=now)
 
     def save(clean_nonce: str | None) -> BlogPost:
-        post = BlogPost(community=community, author=author, client_nonce=clean_nonce)
+        post = BlogPost(community=community, author=author, client_nonce=clean_nonce,
+                        created_at=now)
         _apply(post, checked)
         db.session.add(post)
         db.session.flush()
@@ -183,10 +189,12 @@ def write(author: User, community: Community, text: Writing, *,
     return writing.once(BlogPost, author, nonce, save)
 
 
-def change(editor: User, post: BlogPost, text: Writing) -> BlogPost:
-    """Edit a post; once it is out, what it said before is kept and readers see "Updated"."""
+def change(editor: User, post: BlogPost, text: Writing, *,
+           written_at: datetime | None = None) -> BlogPost:
+    """Edit a post; once it is out, what it said before is kept and readers see "Updated".
+    `written_at` dates an edit brought in from elsewhere (the demo)."""
     policy.require(editor, blog_policy.may_change_post, post)
-    now = utcnow()
+    now = written_at or utcnow()
     checked = check(editor, text, now=now, published_before=post.publish_at
                     if post.state is PostState.PUBLISHED else None)
     was_out = post.is_out(now)
@@ -194,7 +202,7 @@ def change(editor: User, post: BlogPost, text: Writing) -> BlogPost:
     if was_out and (checked.title, checked.summary, checked.body) != (
             post.title, post.summary, post.body):
         db.session.add(BlogRevision(post_id=post.id, editor_id=editor.id, title=post.title,
-                                    summary=post.summary, body=post.body))
+                                    summary=post.summary, body=post.body, created_at=now))
         post.edited_at = now
     _apply(post, checked)
     db.session.flush()
@@ -221,8 +229,9 @@ def _after_publishing(actor: User, post: BlogPost, *, before: str) -> None:
 
 def _links_buildable() -> AbstractContextManager[object]:
     # url_for outside a request needs SERVER_NAME, which a worker (`flask jobs`, or the one
-    # `flask serve` runs) usually hasn't: notices keep a path, built as a request to "/" would.
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
+    # `flask serve` runs) usually hasn't, and even with it builds a full address: notices keep
+    # a path, built as a request to "/" would.
+    if has_request_context():
         return nullcontext()
     return current_app.test_request_context("/")
 
