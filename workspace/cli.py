@@ -24,7 +24,7 @@ def seed_demo_command() -> None:
     click.echo(f"Demo data: added {report.organizations} organizations, {report.communities} "
                f"communities, {report.announcements} announcements, {report.people} people, "
                f"{report.forum_topics} forum topics, {report.sessions} sessions, "
-               f"{report.resources} resources.")
+               f"{report.resources} resources, {report.blog_posts} blog posts.")
     click.echo(f"Demo accounts (password: {password}):")
     for email, name in report.accounts:
         click.echo(f"  {email:<28} {name}")

@@ -149,6 +149,20 @@ def test_subscribers_hear_of_a_post_published_now(client_as, sme, member, observ
         "Sme posted “What our team tried” in the School Improvement P2P blog.")
 
 
+def test_a_worker_without_a_server_name_still_tells_subscribers(app, sme, member, community,
+                                                                 monkeypatch):
+    """A worker (`flask jobs`, or the one `flask serve` runs) has no request and usually no
+    SERVER_NAME: the notice is sent with its link all the same."""
+    service.subscribe(member, community, True)
+    post = publish(sme, community)
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)
+    run_jobs()
+    notice = db.session.scalar(select(Notification).where(
+        Notification.kind == NotificationKind.BLOG_POST))
+    assert notice is not None and notice.user_id == member.id
+    assert notice.link == f"/communities/{SLUG}/blog/{post.id}"
+
+
 def test_an_edit_after_publishing_shows_updated_and_keeps_history(
         client_as, sme, facilitator, member, community):
     post = publish(sme, community)

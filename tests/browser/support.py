@@ -5,8 +5,9 @@ A journey is written once against a `Driver` and run by both:
 - `PointerDriver` clicks, fills and picks options as a mouse user would;
 - `KeyboardDriver` never clicks and never fills: it moves focus with Tab and Shift+Tab (checking
   after every key press whether the wanted element has focus), types with `keyboard.type`,
-  presses Enter on links, Space on buttons, radios and checkboxes, and the arrow keys in a
-  select, which is how a select is operated from the keyboard.
+  presses Enter on links, Space on buttons and checkboxes, and the arrow keys in a select and
+  in a radio group (Tab reaches a group once, at its checked radio), which is how they are
+  operated from the keyboard.
 
 Every page a driver arrives at is checked for its HTTP status and for reflow (no horizontal
 scrolling: `scrollWidth` no wider than the viewport), and optionally audited with axe-core.
@@ -236,6 +237,13 @@ _OPTION_INDEX = """(el, wanted) => {
 }"""
 
 
+_RADIO_GROUP = """el => {
+  const radios = Array.from((el.form || document).querySelectorAll('input[type=radio]'))
+    .filter(radio => radio.name === el.name && !radio.disabled);
+  return {ids: radios.map(radio => radio.id), wanted: radios.indexOf(el),
+          checked: radios.findIndex(radio => radio.checked)};
+}"""
+
 _FOCUS_RING = """el => {
   // USWDS shows focus as an outline (box shadows are also drawn without focus, so don't count).
   const shows = style => style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
@@ -420,10 +428,28 @@ class KeyboardDriver(Driver):
             f"arrow keys did not choose {label!r} in {locator}")
 
     def tick(self, locator: Locator) -> None:
+        if locator.get_attribute("type") == "radio":
+            self._choose_radio(locator)
+            return
         self.focus(locator)
         if not locator.is_checked():
             self.page.keyboard.press("Space")
         assert locator.is_checked(), f"Space did not check {locator}"
+
+    def _choose_radio(self, locator: Locator) -> None:
+        """Tab reaches a radio group once, at its checked radio (or at its edge when none is
+        checked, where Space checks it); the arrow keys then move the choice along the group."""
+        group = locator.evaluate(_RADIO_GROUP)
+        assert all(group["ids"]), f"every radio of {locator}'s group needs an id"
+        current = group["checked"]
+        self.focus(self.page.locator(f"[id='{group['ids'][max(current, 0)]}']"))
+        if current < 0:
+            self.page.keyboard.press("Space")
+            current = 0
+        key = "ArrowDown" if group["wanted"] > current else "ArrowUp"
+        for _ in range(abs(group["wanted"] - current)):
+            self.page.keyboard.press(key)
+        assert locator.is_checked(), f"the arrow keys did not choose {locator}"
 
     def enter_date(self, locator: Locator, day: date) -> None:
         # Chromium's date input (en-US) is three fields, month, day and year, each moving on to

@@ -41,27 +41,32 @@ from workspace.extensions import db
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-MAX_PAGES = 50
+MAX_PAGES = 60
 MAX_PER_ENDPOINT = 1
 NARROW = 320
 EMPTY_LIBRARY = "report-cards-cop"  # the demo adds nothing to it
+EMPTY_BLOG = "english-language-proficiency-cop"  # nor to its blog
 
 # Endpoints of forms people type into whose error state needs no audit of its own, and why.
 NO_ERROR_STATE: dict[str, str] = {}
 
 # Pages the crawl must reach as these people: if MAX_PAGES runs out first, raise it.
+BLOG_PAGES = {"blogs.index", "blogs.post", "latest_posts.latest", "blog_feeds.your_feed"}
 MUST_REACH: dict[str, set[str]] = {
-    "visitor": {"resources.network", "resources.show"},
+    "visitor": {"resources.network", "resources.show", "blogs.index", "blogs.post"},
     "staff": {"jobs.index"},
     "facilitator": {"sessions.index", "sessions.show", "sessions.new", "sessions.edit",
                     "sessions.cancel", "sessions.roster", "polls.index", "sessions.summary",
                     "sessions.room_page",
                     "my_sessions.index_mine",
                     "library.index", "library.new", "library.summary", "library.new_collection",
-                    "resources.network", "resources.show"},
+                    "resources.network", "resources.show",
+                    *BLOG_PAGES, "blogs.new", "blogs.edit", "blogs.settings"},
+    "sme": {*BLOG_PAGES, "blogs.new"},
     "az.member": {"sessions.index", "sessions.show", "my_sessions.index_mine",
                   "sessions.room_page", "library.index", "library.new", "resources.network",
-                  "resources.show"},
+                  "resources.show", *BLOG_PAGES, "blogs.new"},
+    "observer": {*BLOG_PAGES},
 }
 
 
@@ -159,7 +164,11 @@ def test_every_page_reachable_by_a_role_passes_axe_and_reflows(role, open_page, 
 # empty; the network's as a member and a visitor; a resource that is a file with its preview, a
 # link, a state team's own (with its share button) and a series summary page; a resource's
 # forms as its author and a member; a collection with its form; a public resource on a
-# community's public page. Paths take ids from _ids().
+# community's public page. Then the blogs': filtered, matching nothing and empty; a post with
+# comments, replies and reactions, with a reply form opened without JavaScript, and as a visitor
+# and an observer; what waits (a scheduled post), a hidden comment and a post's history as the
+# facilitator sees them; every form of a post and of a comment. Paths take ids from _ids().
+BLOG = f"/communities/{SDI}/blog"
 PAGE_STATES: dict[str, list[str]] = {
     "tx.member": ["/communities/?open_to=TX", "/communities/?state=TX", "/communities/?page=2",
                   "/communities/?state=TX&open_to=AZ&q=nothing+matches"],
@@ -167,17 +176,28 @@ PAGE_STATES: dict[str, list[str]] = {
                     f"/communities/{SDI}/sessions/{{past_session}}",
                     f"/communities/{SDI}/sessions/{{past_session}}/roster",
                     f"/communities/{SDI}/library/summary",
-                    f"/communities/{SDI}/library/collections/new"],
+                    f"/communities/{SDI}/library/collections/new",
+                    f"{BLOG}", f"{BLOG}/{{scheduled_post}}", f"{BLOG}/{{scheduled_post}}/edit",
+                    f"{BLOG}/{{chart_post}}", f"{BLOG}/{{cover_post}}/history",
+                    f"{BLOG}/settings", f"{BLOG}/comments/{{other_comment}}/hide"],
     "az.member": [f"/communities/{SDI}/library?type=tool&tag=progress+monitoring",
                   f"/communities/{SDI}/library?type=recording",
                   f"/communities/{SDI}/library/new",
                   "/library", "/library/{slides}", "/library/{link}", "/library/{draft}",
                   "/library/{draft}/edit", "/library/{draft}/versions/new",
-                  "/library/{draft}/delete", "/library/{protocol}/flag"],
-    "staff": [f"/communities/{EMPTY_LIBRARY}/library", f"/communities/{SDI_2019}/library",
+                  "/library/{draft}/delete", "/library/{protocol}/flag",
+                  f"{BLOG}?tag=progress+monitoring", f"{BLOG}?tag=no+such+tag",
+                  f"{BLOG}/{{cover_post}}", f"{BLOG}/{{cover_post}}?reply_to={{sme_reply}}",
+                  f"{BLOG}/new", f"{BLOG}/{{member_post}}/edit",
+                  f"{BLOG}/comments/{{own_comment}}/edit", f"{BLOG}/comments/{{sme_reply}}/flag",
+                  f"{BLOG}/feed", "/blog"],
+    "observer": [f"{BLOG}/{{chart_post}}"],
+    "staff": [f"/communities/{EMPTY_BLOG}/blog",
+              f"/communities/{EMPTY_LIBRARY}/library", f"/communities/{SDI_2019}/library",
               "/library/{summary}", f"/communities/{SDI_2019}/library/collections/{{toolkit}}",
               f"/communities/{SDI_2019}/library/collections/{{toolkit}}/edit"],
-    "visitor": ["/library", "/library/{summary}", f"/communities/{DATA_SYSTEMS}"],
+    "visitor": ["/library", "/library/{summary}", f"/communities/{DATA_SYSTEMS}",
+                f"{BLOG}", f"{BLOG}/{{cover_post}}", f"/communities/{DATA_SYSTEMS}/blog"],
 }
 # What some of those pages must show for the audit to have seen the state it is there for.
 SHOWING: dict[str, str] = {
@@ -190,6 +210,24 @@ SHOWING: dict[str, str] = {
     "/library/{draft}": "button:has-text('Share with everyone in')",
     "/library/{summary}": "a:has-text('Download PDF')",
     f"/communities/{DATA_SYSTEMS}": ".workspace-resource-card",
+    f"{BLOG}?tag=progress+monitoring": ".workspace-blog-card",
+    f"{BLOG}?tag=no+such+tag": "text=No posts match.",
+    f"/communities/{EMPTY_BLOG}/blog": "text=No posts yet.",
+    f"{BLOG}/{{cover_post}}": ".workspace-comment--reply",
+    f"{BLOG}/{{cover_post}}?reply_to={{sme_reply}}": "#reply-form textarea",
+    f"{BLOG}/{{chart_post}}": "[data-reaction]:not([hidden]) [data-reaction-count]:not([hidden])",
+    f"{BLOG}/{{scheduled_post}}": "text=This post is scheduled",
+    f"{BLOG}/{{cover_post}}/history": ".workspace-blog-revision",
+    f"{BLOG}": ".workspace-blog-card",
+    "/blog": ".workspace-blog-card",
+}
+# The same path shows other things to other people: what each must see there.
+SHOWING_AS: dict[tuple[str, str], str] = {
+    ("facilitator", f"{BLOG}"): "#waiting-heading",
+    ("facilitator", f"{BLOG}/{{chart_post}}"): ".workspace-comment__article--hidden",
+    ("observer", f"{BLOG}/{{chart_post}}"): "text=Observers read the blog",
+    ("visitor", f"{BLOG}/{{cover_post}}"): "a:has-text('Sign in')",
+    ("visitor", f"/communities/{DATA_SYSTEMS}/blog"): ".workspace-blog-card",
 }
 
 
@@ -208,6 +246,7 @@ def audit_state(page: Page) -> list[str]:
 def test_each_state_of_a_page_passes_axe_and_reflows(open_page: Callable[..., Page],
                                                     live_server):
     values = _ids(live_server)
+    _hide_comment(live_server, values["hidden_comment"])
     problems: list[str] = []
     for role, paths in PAGE_STATES.items():
         page = open_page()
@@ -219,8 +258,9 @@ def test_each_state_of_a_page_passes_axe_and_reflows(open_page: Callable[..., Pa
             if not response or response.status != 200:
                 problems.append(f"{path} answered {response.status if response else None}")
                 continue
-            if template in SHOWING and page.locator(SHOWING[template]).count() == 0:
-                problems.append(f"{path} as {role} does not show {SHOWING[template]}")
+            for shown in (SHOWING.get(template), SHOWING_AS.get((role, template))):
+                if shown and page.locator(shown).count() == 0:
+                    problems.append(f"{path} as {role} does not show {shown}")
             problems += audit_state(page)
     assert not problems, "\n".join(problems)
 
@@ -290,6 +330,37 @@ def test_the_calendar_address_shown_once_passes_axe_and_copies_by_keyboard(
     assert not problems, "\n".join(problems)
 
 
+def test_a_blog_feed_address_shown_once_passes_axe_and_copies_by_keyboard(
+        open_page: Callable[..., Page], live_server):
+    """A blog's feed page as it is only once, after "Create my feed address", then with the
+    address in use; operated from the keyboard."""
+    page = open_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    driver = KeyboardDriver(page, audit=True)
+    driver.sign_in(ROLES["az.member"])
+    driver.goto(f"{BLOG}")
+    driver.navigate_by(page.get_by_role("link", name="Follow in a feed reader"))
+    driver.navigate_by(page.get_by_role("button", name="Create my feed address"))
+    expect(page.get_by_role("heading", name="Your new feed address")).to_be_visible()
+    problems = audit_state(page)
+
+    address = page.get_by_label("Feed address", exact=True)
+    expect(address).to_have_attribute("readonly", "")
+    driver.operate(page.locator("button[data-copy='feed-address']"))
+    expect(page.locator("[data-copy-status='feed-address']")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == address.input_value()
+    assert "/blog-feeds/" in address.input_value()
+    # The public feed's address is there too: the exchange's page is public.
+    expect(page.get_by_label("Public feed address", exact=True)).to_have_value(
+        re.compile(r"/blog/public\.atom$"))
+
+    driver.goto(f"{BLOG}/feed")  # an address in use: replace it or turn it off
+    expect(page.get_by_role("button", name="Replace address")).to_be_visible()
+    assert page.get_by_label("Feed address", exact=True).count() == 0
+    problems += audit_state(page) + driver.violations
+    assert not problems, "\n".join(problems)
+
+
 # --- Error states ------------------------------------------------------------------------------
 
 def _tokens(live_server: Any) -> dict[str, str]:
@@ -318,6 +389,19 @@ def _flag(live_server: Any, post_id: int) -> int:
         flag_id = flag.id
         db.session.remove()
     return flag_id
+
+
+def _hide_comment(live_server: Any, comment_id: int) -> None:
+    """A comment the facilitator hid, the way they hide one from the post."""
+    from workspace.auth.service import user_by_email
+    from workspace.blogs.models import BlogComment
+    from workspace.blogs.moderation import hide_comment
+
+    with live_server.app.test_request_context(base_url=live_server.url):
+        hide_comment(user_by_email("facilitator@example.org"),
+                     db.session.get(BlogComment, comment_id),
+                     reason="It names a school leader; please repost without the name.")
+        db.session.remove()
 
 
 def _ids(live_server: Any) -> dict[str, Any]:
@@ -359,6 +443,7 @@ def _ids(live_server: Any) -> dict[str, Any]:
             "open_session": session.scalar(select(LiveSession.id).where(
                 LiveSession.community_id == sdi, LiveSession.number == 2)),
             **_library_ids(session),
+            **_blog_ids(session),
         }
 
 
@@ -382,9 +467,50 @@ def _library_ids(session: Any) -> dict[str, int | None]:
     }
 
 
+def _blog_ids(session: Any) -> dict[str, int | None]:
+    """The demo blog's posts and comments (workspace/demo/blog.yaml) each page state needs."""
+    from sqlalchemy import select
+
+    from workspace.auth.models import User
+    from workspace.blogs.models import BlogComment, BlogPost
+
+    def post(title_start: str) -> int | None:
+        return session.scalar(select(BlogPost.id).where(BlogPost.title.startswith(title_start)))
+
+    def comment(post_id: int | None, email: str, *, reply: bool) -> int | None:
+        parent = BlogComment.parent_id.is_not(None) if reply else BlogComment.parent_id.is_(None)
+        return session.scalar(select(BlogComment.id).join(User, User.id == BlogComment.author_id)
+                              .where(BlogComment.post_id == post_id, User.email == email, parent)
+                              .order_by(BlogComment.id))
+
+    cover_post = post("Two or three priorities")  # public, edited, comments and replies
+    chart_post = post("Leading indicators")
+    return {
+        "cover_post": cover_post,
+        "chart_post": chart_post,
+        "member_post": post("What Arizona tried"),
+        "scheduled_post": post("Before Session 3"),
+        "own_comment": comment(cover_post, "az.member@example.org", reply=False),
+        "sme_reply": comment(cover_post, "sme@example.org", reply=True),
+        "other_comment": comment(cover_post, "ga.member@example.org", reply=False),
+        "hidden_comment": comment(chart_post, "ga.member@example.org", reply=False),
+    }
+
+
+# A cover for the post form: a small PNG, as a person would choose one.
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), "teal").save(out, format="PNG")
+    return out.getvalue()
+
+
 # Each form sent once with required fields empty: who, where, which form, which fields to clear
-# (or to fill with something wrong, and options to choose, both by label), and what the summary
-# must then say.
+# (or to fill with something wrong, options to choose, radios to tick and files to attach, all
+# by label), and what the summary must then say.
 FORM_ERROR_STATES: list[dict[str, Any]] = [
     {"endpoint": "auth.sign_in", "role": "visitor", "path": "/sign-in"},
     {"endpoint": "auth.forgot_password", "role": "visitor", "path": "/password/forgot"},
@@ -488,6 +614,37 @@ FORM_ERROR_STATES: list[dict[str, Any]] = [
     {"endpoint": "library.summary", "role": "facilitator",
      "path": f"/communities/{SDI}/library/summary", "form": "main form[action$='/summary']",
      "clear": ["Title"], "message": "Title: Give the summary a title."},
+    # The blog: a post without its title; a cover without its description; a schedule in the
+    # past; an edit that clears the title; a comment, an edit, a flag and a hiding with nothing
+    # written. Arizona's member may write: the demo turns "members may post" on.
+    {"endpoint": "blogs.new", "role": "az.member", "path": f"{BLOG}/new",
+     "form": "main form[action$='/blog/new']", "message": "Title: Give the post a title."},
+    {"endpoint": "blogs.new", "role": "az.member", "path": f"{BLOG}/new",
+     "form": "main form[action$='/blog/new']",
+     "fill": {"Title": "Our family survey", "Post": "We asked every family."},
+     "attach": {"Choose an image": ("families.png", _png())},
+     "message": "Describe the cover image for people who can't see it."},
+    {"endpoint": "blogs.new", "role": "az.member", "path": f"{BLOG}/new",
+     "form": "main form[action$='/blog/new']",
+     "fill": {"Title": "Our family survey", "Post": "We asked every family.",
+              "Date": "2020-01-15", "Time": "09:00"},
+     "tick": ["Schedule for a date and time"],
+     "message": "Date: That time has passed: choose a time in the future, or publish now."},
+    {"endpoint": "blogs.edit", "role": "az.member", "path": f"{BLOG}/{{member_post}}/edit",
+     "form": "main form[action$='/edit']", "clear": ["Title"],
+     "message": "Title: Give the post a title."},
+    {"endpoint": "blog_comments.add_comment", "role": "az.member",
+     "path": f"{BLOG}/{{chart_post}}", "form": "main form[action$='/comments']",
+     "message": "Your comment: Write your comment before posting it."},
+    {"endpoint": "blog_comments.edit_comment", "role": "az.member",
+     "path": f"{BLOG}/comments/{{own_comment}}/edit", "form": "main form[action$='/edit']",
+     "clear": ["Your comment"], "message": "Your comment: Write your comment before posting it."},
+    {"endpoint": "blog_comments.flag_comment", "role": "az.member",
+     "path": f"{BLOG}/comments/{{sme_reply}}/flag", "form": "main form[action$='/flag']",
+     "message": "Say why you are flagging this comment."},
+    {"endpoint": "blog_comments.hide_comment", "role": "facilitator",
+     "path": f"{BLOG}/comments/{{other_comment}}/hide", "form": "main form[action$='/hide']",
+     "message": "Say why you are hiding it."},
 ]
 
 _ERRORS_ARE_TIED_TO_FIELDS = """() => Array.from(document.querySelectorAll('[aria-invalid=true]'))
@@ -515,10 +672,19 @@ def test_every_form_error_state_passes_axe(open_page: Callable[..., Page], live_
             form = page.locator(entry.get("form", "main form[method=post]:not([action])")).first
             for label in entry.get("clear", []):
                 form.get_by_label(re.compile("^" + re.escape(label))).fill("")
+            for label in entry.get("tick", []):  # first: it may show the fields to fill
+                # USWDS draws radios and checkboxes on their labels; the inputs sit off screen.
+                radio_id = form.get_by_label(label, exact=True).get_attribute("id")
+                form.locator(f"label[for='{radio_id}']").click()
             for label, value in entry.get("fill", {}).items():
                 form.get_by_label(re.compile("^" + re.escape(label) + r"\b")).fill(value)
             for label, value in entry.get("choose", {}).items():
                 form.get_by_label(re.compile("^" + re.escape(label))).select_option(value)
+            for label, (name, data) in entry.get("attach", {}).items():
+                # By its <label>: USWDS names the file input itself "Drag file here or ...".
+                input_id = form.locator("label", has_text=label).get_attribute("for")
+                form.locator(f"input[type=file][id='{input_id}']").set_input_files(
+                    {"name": name, "mimeType": "image/png", "buffer": data})
             form.evaluate("form => { form.noValidate = true; }")
             with page.expect_navigation() as navigation:
                 form.locator("button[type=submit]").first.click()

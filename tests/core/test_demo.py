@@ -16,6 +16,15 @@ from tests.conftest import TEST_SETTINGS
 from workspace import create_app, policy
 from workspace.announcements.models import Announcement
 from workspace.auth.models import Invitation, User
+from workspace.blogs import pages as blog_pages
+from workspace.blogs.models import (
+    BlogComment,
+    BlogImage,
+    BlogPost,
+    BlogReaction,
+    BlogRevision,
+    BlogSubscription,
+)
 from workspace.communities.models import Community, CommunityOrganization, CommunityStatus
 from workspace.database import utcnow
 from workspace.demo.seed import seed_demo
@@ -25,9 +34,10 @@ from workspace.files.storage import storage
 from workspace.forums import pages as forum_pages
 from workspace.forums.models import Post, Topic
 from workspace.mail.models import OutboxMessage
-from workspace.notifications.models import Notification
+from workspace.notifications.models import Notification, NotificationKind
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.policy import Action
+from workspace.policy import blogs as blog_policy
 from workspace.policy.resources import may_see_resource, may_share_resource
 from workspace.resources.models import (
     Audience,
@@ -146,7 +156,9 @@ def test_nothing_is_dated_in_the_future_or_since_the_day_of_loading(demo):
     for model, column in ((Post, Post.created_at), (Topic, Topic.last_posted_at),
                           (Announcement, Announcement.published_at),
                           (Resource, Resource.created_at),
-                          (ResourceVersion, ResourceVersion.created_at)):
+                          (ResourceVersion, ResourceVersion.created_at),
+                          (BlogPost, BlogPost.created_at), (BlogComment, BlogComment.created_at),
+                          (BlogRevision, BlogRevision.created_at)):
         assert db.session.scalar(select(func.max(column))) <= now, model.__name__
 
 
@@ -212,14 +224,16 @@ def test_seeding_twice_adds_nothing(demo):
     before = row_counts()
     again = seed_demo("workspace-demo")
     assert (again.organizations, again.communities, again.people, again.announcements,
-            again.forum_topics, again.sessions, again.resources) == (0, 0, 0, 0, 0, 0, 0)
+            again.forum_topics, again.sessions, again.resources,
+            again.blog_posts) == (0, 0, 0, 0, 0, 0, 0, 0)
     assert row_counts() == before  # no table at all: notifications, email, reactions, files ...
 
 
 def test_the_seed_command_says_what_it_added(seeded):
     result = seeded.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    assert ("0 forum topics, 0 sessions, 0 resources." in result.output.splitlines()[0])
+    assert ("0 forum topics, 0 sessions, 0 resources, 0 blog posts."
+            in result.output.splitlines()[0])
 
 
 def test_people_came_in_as_the_app_brings_them(demo):
@@ -394,3 +408,93 @@ def test_the_demo_files_are_stored_and_their_previews_drawn(demo):
     document = next(v for v in versions if v.filename.endswith(".docx"))
     with storage().open(document.file.digest) as source:
         assert Document(source).tables  # a real Word document, with its table
+
+
+# --- The blogs ---------------------------------------------------------------------------------
+
+def posts_in(slug: str) -> dict[str, BlogPost]:
+    return {post.title: post for post in db.session.scalars(select(BlogPost).where(
+        BlogPost.community_id == community(slug).id).order_by(BlogPost.id))}
+
+
+def test_the_running_exchange_has_a_blog_written_by_its_people(demo):
+    sdi = community("school-and-district-improvement-p2p")
+    posts = posts_in(sdi.slug)
+    now = utcnow()
+    authors = {post.author.email for post in posts.values()}
+    assert {"facilitator@example.org", "sme@example.org"} <= authors
+    assert all(post.tag_names for post in posts.values())
+    out = [post for post in posts.values() if post.is_out(now)]
+    assert len(out) == 4 and all(sdi.starts_on <= post.publish_at.date() <= now.date()
+                                 for post in out)
+    # "Members may post" is on, and Arizona's member told the others what Arizona tried.
+    assert blog_policy.members_may_post(sdi)
+    member = people("az.member@example.org")
+    assert any(post.author_id == member.id for post in out)
+    assert blog_policy.may_write_posts(member, sdi)
+
+
+def test_an_sme_post_has_a_cover_with_its_description_and_another_an_image_in_its_text(demo):
+    posts = posts_in("school-and-district-improvement-p2p").values()
+    covered = next(post for post in posts if post.cover_digest)
+    assert covered.author.email == "sme@example.org"
+    assert covered.cover_alt.startswith("The headline “Two or three priorities")
+    with storage().open(covered.cover_digest) as source:
+        assert source.read(8) == b"\x89PNG\r\n\x1a\n"  # drawn with Pillow as it loaded
+    image = db.session.scalar(select(BlogImage).where(BlogImage.filename
+                                                      == "what-states-monitor.png"))
+    path = f"/communities/school-and-district-improvement-p2p/blog/images/{image.id}"
+    shown = next(post for post in posts if f"]({path})" in post.body)
+    assert shown.author.email == "sme@example.org" and "(image:" not in shown.body
+    assert f'src="{path}"' in shown.body_html  # the app's own image: the sanitizer kept it
+    assert 'alt="A bar chart of what the ten state teams monitor' in shown.body_html
+
+
+def test_one_post_is_public_one_scheduled_and_one_edited_with_its_history(demo):
+    sdi = community("school-and-district-improvement-p2p")
+    posts = list(posts_in(sdi.slug).values())
+    now = utcnow()
+    public = [post for post in posts if post.is_public]
+    assert len(public) == 1 and public[0].is_out(now)
+    assert blog_pages.public_posts(sdi) == public  # on the community's public page
+    scheduled = [post for post in posts if post.is_scheduled(now)]
+    assert len(scheduled) == 1
+    assert timedelta(days=6) < scheduled[0].publish_at - now < timedelta(days=8)
+    member = people("az.member@example.org")
+    assert not blog_policy.may_read_post(member, scheduled[0])
+    assert blog_policy.may_read_post(scheduled[0].author, scheduled[0])
+    assert scheduled[0] not in blog_pages.latest(member).items
+    edited = [post for post in posts if post.edited_at is not None]
+    assert len(edited) == 1 and edited[0].edited_at > edited[0].publish_at
+    revision = db.session.scalar(select(BlogRevision).where(BlogRevision.post_id
+                                                            == edited[0].id))
+    assert revision.created_at == edited[0].edited_at and "*Update:*" not in revision.body
+    # The recruiting Data Systems CoP shows its public post on its catalogue card.
+    data = community("data-systems-cop")
+    assert blog_pages.latest_public_posts([data.id])[data.id].is_public
+
+
+def test_readers_commented_replied_reacted_and_subscribers_were_told(demo):
+    sdi = community("school-and-district-improvement-p2p")
+    posts = posts_in(sdi.slug)
+    comments = db.session.scalars(select(BlogComment).join(BlogPost).where(
+        BlogPost.community_id == sdi.id)).all()
+    replies = [comment for comment in comments if comment.parent_id is not None]
+    assert replies and len(comments) > len(replies)
+    assert all(reply.created_at > db.session.get(BlogComment, reply.parent_id).created_at
+               for reply in replies)
+    assert all(post.comment_count == sum(1 for comment in comments
+                                         if comment.post_id == post.id)
+               for post in posts.values())
+    assert db.session.scalar(select(func.count(BlogReaction.id))) >= 8
+    subscribers = set(db.session.scalars(select(BlogSubscription.user_id).where(
+        BlogSubscription.community_id == sdi.id)))
+    assert subscribers == {people("ga.member@example.org").id,
+                           people("observer@example.org").id}
+    told = db.session.execute(select(Notification.user_id, Notification.subject_id).where(
+        Notification.kind == NotificationKind.BLOG_POST)).all()
+    now = utcnow()
+    out = {post.id for post in posts.values() if post.is_out(now)}
+    # Each subscriber heard of every post out but their own, and nothing of the scheduled one.
+    assert {subject for _, subject in told} == out
+    assert {user for user, _ in told} == subscribers

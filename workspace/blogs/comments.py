@@ -5,6 +5,7 @@ reactions. Hiding a comment is moderation's (blogs/moderation.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import joinedload, load_only, raiseload
@@ -253,10 +254,11 @@ def _count(post: BlogPost) -> int:
 
 
 def add_comment(author: User, post: BlogPost, body: str, *, parent_id: int | None = None,
-                nonce: str | None = None) -> BlogComment:
+                nonce: str | None = None, written_at: datetime | None = None) -> BlogComment:
     """Comment on a post, or reply to a comment (a reply to a reply joins the same thread);
     tell the post's author, the people replied to and anyone mentioned, and open pages. The
-    same form sent twice makes one comment."""
+    same form sent twice makes one comment. `written_at` dates history brought in from
+    elsewhere (the demo); new writing is dated now."""
     community = post.community
     policy.require(author, blog_policy.may_comment, post)
 
@@ -270,7 +272,7 @@ def add_comment(author: User, post: BlogPost, body: str, *, parent_id: int | Non
         comment = BlogComment(post_id=post.id, author_id=author.id,
                               parent_id=thread.id if thread is not None else None, body=text,
                               body_html=writing.render_body(community, text),
-                              client_nonce=clean_nonce)
+                              client_nonce=clean_nonce, created_at=written_at or utcnow())
         db.session.add(comment)
         db.session.flush()
         # An increment in one UPDATE, so comments sent at the same moment are all counted.

@@ -4,11 +4,12 @@ settings: the only code that writes them (comments live in comments.py)."""
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import delete, or_, select
 
 from workspace import errors, policy, timezones, writing
@@ -148,13 +149,19 @@ def _apply(post: BlogPost, checked: Checked) -> None:
 
 
 def write(author: User, community: Community, text: Writing, *,
-          nonce: str | None = None) -> BlogPost:
-    """A new post: a draft, out now, or scheduled. The same form sent twice makes one post."""
+          nonce: str | None = None, written_at: datetime | None = None) -> BlogPost:
+    """A new post: a draft, out now, or scheduled. The same form sent twice makes one post.
+
+    `written_at` dates history brought in from elsewhere (the demo): a post published "now"
+    went out then; new writing is dated now.
+    """
     policy.require(author, blog_policy.may_write_posts, community)
-    checked = check(author, text, now=utcnow())
+    now = written_at or utcnow()
+    checked = check(author, text, now=now)
 
     def save(clean_nonce: str | None) -> BlogPost:
-        post = BlogPost(community=community, author=author, client_nonce=clean_nonce)
+        post = BlogPost(community=community, author=author, client_nonce=clean_nonce,
+                        created_at=now)
         _apply(post, checked)
         db.session.add(post)
         db.session.flush()
@@ -166,10 +173,12 @@ def write(author: User, community: Community, text: Writing, *,
     return writing.once(BlogPost, author, nonce, save)
 
 
-def change(editor: User, post: BlogPost, text: Writing) -> BlogPost:
-    """Edit a post; once it is out, what it said before is kept and readers see "Updated"."""
+def change(editor: User, post: BlogPost, text: Writing, *,
+           written_at: datetime | None = None) -> BlogPost:
+    """Edit a post; once it is out, what it said before is kept and readers see "Updated".
+    `written_at` dates an edit brought in from elsewhere (the demo)."""
     policy.require(editor, blog_policy.may_change_post, post)
-    now = utcnow()
+    now = written_at or utcnow()
     checked = check(editor, text, now=now, published_before=post.publish_at
                     if post.state is PostState.PUBLISHED else None)
     was_out = post.is_out(now)
@@ -177,7 +186,7 @@ def change(editor: User, post: BlogPost, text: Writing) -> BlogPost:
     if was_out and (checked.title, checked.summary, checked.body) != (
             post.title, post.summary, post.body):
         db.session.add(BlogRevision(post_id=post.id, editor_id=editor.id, title=post.title,
-                                    summary=post.summary, body=post.body))
+                                    summary=post.summary, body=post.body, created_at=now))
         post.edited_at = now
     _apply(post, checked)
     db.session.flush()
@@ -202,13 +211,27 @@ def _after_publishing(actor: User, post: BlogPost, *, before: str) -> None:
                                before=before)
 
 
+def _links_buildable() -> AbstractContextManager[object]:
+    # url_for outside a request needs SERVER_NAME, which a worker (`flask jobs`, or the one
+    # `flask serve` runs) usually hasn't, and even with it builds a full address: notices keep
+    # a path, built as a request to "/" would.
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context("/")
+
+
 @jobs.register(ANNOUNCE_JOB)
 def announce(payload: dict[str, Any]) -> None:
     """At the post's time: tell the blog's subscribers who may read it, and those mentioned.
 
     A rescheduled or unpublished post finds its old job here with nothing to do; the policy is
     asked again now, so a person whose state withdrew hears nothing."""
-    post = db.session.get(BlogPost, int(payload["post_id"]))
+    with _links_buildable():
+        _announce(int(payload["post_id"]))
+
+
+def _announce(post_id: int) -> None:
+    post = db.session.get(BlogPost, post_id)
     now = utcnow()
     if post is None or post.announced_at is not None:
         return

@@ -1,7 +1,7 @@
-"""The demo library's files, made when the demo is loaded from what library.yaml says of them:
-slides and briefs as PDFs (fpdf2), templates as Word documents (python-docx), a chart as a PNG
-(Pillow) and a table as CSV. Small, but real: they open, download and get previews like any
-upload.
+"""The demo's files, made when the demo is loaded from what library.yaml and blog.yaml say of
+them: slides and briefs as PDFs (fpdf2), templates as Word documents (python-docx), a chart or a
+blog post's cover banner as a PNG (Pillow) and a table as CSV. Small, but real: they open,
+download and get previews like any upload.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ TEAL = (0, 104, 125)
 INK = (27, 27, 27)
 CHART_SIZE = (960, 600)
 CHART_BAR = (0, 94, 162)
+BANNER_SIZE = (1200, 600)
+BANNER_BOX = (255, 190, 46)
 
 
 def make_file(spec: dict[str, Any], *, title: str, made_on: date, network_name: str) -> bytes:
@@ -36,6 +38,8 @@ def make_file(spec: dict[str, Any], *, title: str, made_on: date, network_name: 
                                      generated_on=made_on)
     if extension == "docx":
         return word_document(title, spec, made_on=made_on, network_name=network_name)
+    if extension == "png" and "banner" in spec:
+        return banner(spec["banner"])
     if extension == "png":
         return bar_chart(spec["chart"])
     if extension == "csv":
@@ -118,12 +122,9 @@ def bar_chart(chart: dict[str, Any]) -> bytes:
     image = Image.new("RGB", CHART_SIZE, "white")
     draw = ImageDraw.Draw(image)
     title = str(chart["title"])
-    size = 34
-    while size > 16 and draw.textlength(title, font=ImageFont.load_default(size=size)) > (
-            CHART_SIZE[0] - 80):
-        size -= 2
     label_font = ImageFont.load_default(size=24)
-    draw.text((40, 30), title, fill=INK, font=ImageFont.load_default(size=size))
+    draw.text((40, 30), title, fill=INK,
+              font=_fitted_font(draw, title, largest=34, width=CHART_SIZE[0] - 80))
     bars: dict[str, int] = {str(k): int(v) for k, v in chart["bars"].items()}
     tallest = max(bars.values()) or 1
     left, right, top, bottom = 60, CHART_SIZE[0] - 40, 130, CHART_SIZE[1] - 70
@@ -136,6 +137,43 @@ def bar_chart(chart: dict[str, Any]) -> bytes:
         draw.rectangle((x0, y0, x1, bottom), fill=CHART_BAR)
         draw.text(((x0 + x1) / 2, y0 - 8), str(value), fill=INK, font=label_font, anchor="md")
         draw.text(((x0 + x1) / 2, bottom + 14), label, fill=INK, font=label_font, anchor="ma")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _fitted_font(draw: ImageDraw.ImageDraw, text: str, *, largest: int,
+                 width: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    size = largest
+    while size > 16 and draw.textlength(text, font=ImageFont.load_default(size=size)) > width:
+        size -= 2
+    return ImageFont.load_default(size=size)
+
+
+def banner(spec: dict[str, Any]) -> bytes:
+    """A blog post's cover: its headline on a band of colour over a row of labelled boxes (the
+    post's alt text, in blog.yaml, says the same in words)."""
+    image = Image.new("RGB", BANNER_SIZE, TEAL)
+    draw = ImageDraw.Draw(image)
+    width, height = BANNER_SIZE
+    headline = str(spec["headline"])
+    draw.text((60, 70), headline, fill="white",
+              font=_fitted_font(draw, headline, largest=56, width=width - 120))
+    boxes = [str(label) for label in spec.get("boxes") or []]
+    if boxes:
+        gap = 40
+        box_width = (width - 120 - gap * (len(boxes) - 1)) / len(boxes)
+        top, bottom = 240, height - 90
+        label_font = ImageFont.load_default(size=30)
+        for index, label in enumerate(boxes):
+            left = 60 + index * (box_width + gap)
+            draw.rounded_rectangle((left, top, left + box_width, bottom), radius=24,
+                                   fill=BANNER_BOX)
+            draw.multiline_text((left + box_width / 2, (top + bottom) / 2), label.replace(
+                " / ", "\n"), fill=INK, font=label_font, anchor="mm", align="center")
+    note = str(spec.get("note") or "")
+    if note:
+        draw.text((60, height - 60), note, fill="white", font=ImageFont.load_default(size=24))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

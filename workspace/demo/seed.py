@@ -8,9 +8,10 @@ Each service commits its own step, so an interrupted run keeps what it finished 
 run adds the rest.
 
 The documents' communities are the network's history, dated as they were; the few running now,
-their participants and the forum are dated relative to the day of loading ("6 weeks ago"), so a
-newcomer always finds a live network. The libraries' files are made as they are loaded, and
-their previews drawn before the seed finishes, so the demo shows thumbnails at once.
+their participants, the forum and the blogs are dated relative to the day of loading ("6 weeks
+ago"), so a newcomer always finds a live network. The libraries' files and the blogs' images are
+made as they are loaded, and the libraries' previews drawn before the seed finishes, so the demo
+shows thumbnails at once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,17 @@ import yaml
 from flask import current_app, has_request_context
 from sqlalchemy import select
 
-from workspace import timezones
+# Every model mapped first: the forum's pages configure the mappers as they are imported, and
+# the blog's images reach the library's models, which name the sessions'.
+from workspace import models, timezones  # noqa: F401
 from workspace.announcements.models import Announcement
 from workspace.announcements.service import save_announcement
 from workspace.auth import service as accounts
 from workspace.auth.models import User
+from workspace.blogs import comments as blog_comments
+from workspace.blogs import images as blog_images
+from workspace.blogs import service as blogs
+from workspace.blogs.models import BlogPost
 from workspace.communities import service as communities
 from workspace.communities.models import (
     Community,
@@ -46,7 +53,7 @@ from workspace.database import utcnow
 from workspace.demo.files import make_file
 from workspace.extensions import db
 from workspace.files.catalog import remember
-from workspace.files.intake import receive_bytes
+from workspace.files.intake import Received, receive_bytes
 from workspace.files.storage import storage
 from workspace.forums import moderation as forum_moderation
 from workspace.forums import pages as forum_pages
@@ -55,6 +62,7 @@ from workspace.forums.models import ForumCategory, Post, ReactionKind, Topic
 from workspace.jobs import queue
 from workspace.organizations.models import Organization, OrganizationKind
 from workspace.organizations.service import save_organization
+from workspace.policy import blogs as blog_policy
 from workspace.resources import curation, summaries
 from workspace.resources import service as library
 from workspace.resources.models import Collection, Resource
@@ -74,6 +82,7 @@ class SeedReport:
     forum_topics: int = 0
     sessions: int = 0
     resources: int = 0
+    blog_posts: int = 0
     accounts: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -96,6 +105,7 @@ def seed_demo(password: str, *, today: date | None = None) -> SeedReport:
         _seed_forum(load_yaml("forum.yaml"), when, report)
         _seed_sessions(load_yaml("sessions.yaml")["series"], when, report)
         _seed_libraries(load_yaml("library.yaml")["libraries"], when, report)
+        _seed_blogs(load_yaml("blog.yaml")["blogs"], when, report)
     # The previews their uploads queued, drawn now rather than by a worker started later. Each
     # job has a session of its own: this one's reads end first (SQLite lets one writer in).
     db.session.commit()
@@ -145,9 +155,11 @@ class Calendar:
 
 @contextmanager
 def _links_buildable() -> Iterator[None]:
-    # Services write links into notifications and emails with url_for, which outside a request
-    # needs SERVER_NAME; a command (`flask seed-demo`) has neither, so it gets a request to "/".
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
+    # Services write links into notifications and posts with url_for, which outside a request
+    # needs SERVER_NAME and even then builds full addresses, where the app keeps paths (a blog
+    # post's images must be the app's own paths to pass the sanitizer). A command (`flask
+    # seed-demo`) has no request, so it gets one to "/".
+    if has_request_context():
         yield
         return
     with current_app.test_request_context("/"):
@@ -486,6 +498,81 @@ def _seed_collection(curator: User, community: Community, item: dict[str, Any]) 
         if resource is None:
             raise LookupError(f"library.yaml collects “{title}”, which it does not add")
         curation.add(curator, collection, resource)
+
+
+def _seed_blogs(data: list[dict[str, Any]], when: Calendar, report: SeedReport) -> None:
+    """Each community's blog as its people wrote it: who may post and who subscribed first (so
+    they are told of the posts), then each post with its images, its later edit, the
+    facilitator's making it public, its reactions and its comments."""
+    for entry in data:
+        community = db.session.scalar(select(Community).where(
+            Community.slug == entry["community"]))
+        if community is None:
+            continue
+        if entry.get("members_may_post") and not blog_policy.members_may_post(community):
+            blogs.set_members_may_post(_person(entry["settings_by"]), community, True)
+        for email in entry.get("subscribers") or []:
+            subscriber = _person(email)
+            if not blogs.is_subscribed(subscriber, community):
+                blogs.subscribe(subscriber, community, True)
+        existing = set(db.session.scalars(select(BlogPost.title).where(
+            BlogPost.community_id == community.id)))
+        for item in entry["posts"]:
+            if item["title"] in existing:
+                continue
+            _seed_post(community, item, when)
+            report.blog_posts += 1
+
+
+def _seed_post(community: Community, item: dict[str, Any], when: Calendar) -> None:
+    author = _person(item["author"])
+    body = item["body"]
+    for image in item.get("images") or []:  # uploaded into the text, as the editor does
+        kept = blog_images.keep_image(author, community, _made_image(image))
+        body = body.replace(f"(image:{image['name']})",
+                            f"({blog_images.image_path(community.slug, kept.id)})")
+    cover_digest, cover_alt = None, ""
+    if "cover" in item:
+        cover = item["cover"]
+        cover_digest = blog_images.keep_image(author, community, _made_image(cover)).digest
+        cover_alt = cover["alt"]
+    text = blogs.Writing(title=item["title"], body=body, summary=item.get("summary") or "",
+                         tags=", ".join(item.get("tags") or []), cover_digest=cover_digest,
+                         cover_alt=cover_alt)
+    if "scheduled" in item:  # the author picks the day and time in their own zone
+        moment = when.moment(item["scheduled"])
+        if moment is None or moment <= utcnow():
+            raise ValueError(f"blog.yaml schedules “{item['title']}” in the past")
+        local = moment.astimezone(timezones.zone(author.time_zone))
+        post = blogs.write(author, community, replace(
+            text, publishing=blogs.Publishing.LATER, day=local.date(),
+            clock=local.time().replace(second=0, microsecond=0)))
+    else:
+        post = blogs.write(author, community, text, written_at=_written_at(item["at"], when))
+    if "edited" in item:
+        edit = item["edited"]
+        blogs.change(author, post, replace(text, body=body + edit["append"]),
+                     written_at=_written_at(edit["at"], when))
+    if item.get("public_by"):
+        blogs.make_public(_person(item["public_by"]), post, True)
+    for kind, emails in (item.get("reactions") or {}).items():
+        for email in emails:
+            blog_comments.react(_person(email), post, ReactionKind(kind))
+    for comment in item.get("comments") or []:
+        first = blog_comments.add_comment(_person(comment["author"]), post, comment["body"],
+                                          written_at=_written_at(comment["at"], when))
+        for reply in comment.get("replies") or []:
+            blog_comments.add_comment(_person(reply["author"]), post, reply["body"],
+                                      parent_id=first.id,
+                                      written_at=_written_at(reply["at"], when))
+
+
+def _made_image(spec: dict[str, Any]) -> Received:
+    """A PNG blog.yaml describes (a chart, or a cover's banner), made now and received as an
+    upload is."""
+    data = make_file(spec, title=spec["name"], made_on=utcnow().date(),
+                     network_name=current_app.config["NETWORK_NAME"])
+    return receive_bytes(data, spec["name"], storage=storage())
 
 
 def _person(email: str) -> User:
