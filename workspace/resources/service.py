@@ -187,8 +187,6 @@ def add_resources(user: User, community: Community, details: Details, *,
         link_url = check_link(link_url)
         if not checked.title:
             raise errors.Invalid("Give the link a title.", field="title")
-    elif len(uploads) == 1 and not checked.title and not uploads[0].title:
-        pass  # the file's name will do
 
     added_at = written_at or utcnow()
 
