@@ -54,6 +54,7 @@ TEST_SETTINGS: dict[str, Any] = {
     "SOCKETIO_ASYNC_MODE": "threading",  # Flask-SocketIO's test client needs it
     "RATELIMIT_ENABLED": False,
     "SERVER_NAME": "localhost",
+    "BASE_URL": "http://localhost",
     "MAIL_SERVER": None,
 }
 

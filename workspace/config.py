@@ -43,6 +43,9 @@ class DefaultConfig:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "CoP Workspace <no-reply@cop-workspace.example.org>"
+    # Where people reach the workspace: links in email that jobs and the digest command write
+    # (outside any request). Production sets it to the public https address.
+    BASE_URL = "http://127.0.0.1:5000"
 
     # Background jobs (workspace/jobs/): whether the serving process runs a worker of its own.
     # Unset, `flask serve` does (development needs no second command) and nothing else does;
@@ -88,7 +91,8 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     if environ.get("REDIS_URL"):
         settings["REDIS_URL"] = environ["REDIS_URL"]
         settings["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
-    for name in ("SECRET_KEY", "SOCKETIO_ASYNC_MODE", "LIVE_EVENT_LIMIT", "UPLOAD_RATE_LIMIT",
+    for name in ("SECRET_KEY", "BASE_URL", "SOCKETIO_ASYNC_MODE", "LIVE_EVENT_LIMIT",
+                 "UPLOAD_RATE_LIMIT",
                  "MAIL_SERVER",
                  "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "DEMO_PASSWORD",
                  "FILE_STORAGE", "FILES_ROOT", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION",

@@ -19,7 +19,7 @@ from workspace.communities.models import Community, CommunityRole, Membership
 from workspace.communities.service import add_member, check_role_fits_organization
 from workspace.database import utcnow
 from workspace.extensions import db
-from workspace.mail.service import deliver_pending, queue_email
+from workspace.mail.service import queue_email
 from workspace.organizations.models import Organization, OrganizationKind
 
 MIN_PASSWORD_LENGTH = 10
@@ -205,10 +205,9 @@ def invite(inviter: User, *, email: str, name: str, organization: Organization,
                             message=(message or "").strip()[:2000])
     db.session.add(invitation)
     db.session.flush()
-    email_message = queue_email(address, f"You're invited to {current_app.config['SITE_NAME']}",
-                                _invitation_text(invitation))
+    queue_email(address, f"You're invited to {current_app.config['SITE_NAME']}",
+                _invitation_text(invitation))
     db.session.commit()
-    deliver_pending([email_message])
     return invitation
 
 
@@ -301,13 +300,12 @@ def request_password_reset(email: str) -> None:
         return
     hours = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 3600)
     link = url_for("auth.reset_password", token=reset_token(user), _external=True)
-    message = queue_email(user.email, "Reset your CoP Workspace password",
-                          f"Hello {user.first_name},\n\nSomeone (we hope you) asked to reset the "
-                          f"password for {user.email}. Choose a new one here (the link works for "
-                          f"{hours} hours, once):\n{link}\n\nIf you didn't ask, ignore this email;"
-                          " your password stays as it is.\n")
+    queue_email(user.email, "Reset your CoP Workspace password",
+                f"Hello {user.first_name},\n\nSomeone (we hope you) asked to reset the "
+                f"password for {user.email}. Choose a new one here (the link works for "
+                f"{hours} hours, once):\n{link}\n\nIf you didn't ask, ignore this email;"
+                " your password stays as it is.\n", user_id=user.id)
     db.session.commit()
-    deliver_pending([message])
 
 
 def user_from_reset_token(token: str) -> User:

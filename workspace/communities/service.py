@@ -30,7 +30,7 @@ from workspace.communities.models import (
 )
 from workspace.database import utcnow
 from workspace.extensions import db
-from workspace.mail.service import deliver_pending, queue_email
+from workspace.mail.service import queue_email
 from workspace.notifications.models import NotificationKind
 from workspace.notifications.service import Subject, notify, notify_many
 from workspace.organizations.models import Organization, OrganizationKind
@@ -537,15 +537,15 @@ def decide_interest(facilitator: User, interest: Interest, decision: InterestSta
                                                   community=community.title)
     notify(interest.contact, NotificationKind.INTEREST_DECIDED, summary,
            url_for("communities.show", slug=community.slug), actor=facilitator,
-           community=community, subject=Subject("interest", interest.id))
+           community=community, subject=Subject("interest", interest.id),
+           email=False)  # the decision's own email below says it, with the facilitator's note
     reply = f"\n\nA note from {facilitator.name}:\n{interest.decision_message}\n" if (
         interest.decision_message) else "\n"
-    email = queue_email(interest.contact.email, f"{community.title}: your state's interest",
-                        f"Hello {interest.contact.first_name},\n\n{summary}{reply}\n"
-                        f"The community's page: {page}\n")
+    queue_email(interest.contact.email, f"{community.title}: your state's interest",
+                f"Hello {interest.contact.first_name},\n\n{summary}{reply}\n"
+                f"The community's page: {page}\n", user_id=interest.contact.id)
     db.session.commit()
     policy.forget_standings()
-    deliver_pending([email])
     return interest
 
 

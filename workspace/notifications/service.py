@@ -9,6 +9,7 @@ announce themselves live once it commits (realtime.publish).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, NamedTuple, cast
 
 from flask_sqlalchemy.pagination import Pagination
@@ -19,9 +20,11 @@ from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.database import utcnow
 from workspace.extensions import db
+from workspace.jobs import queue as jobs
 from workspace.notifications.models import Notification, NotificationKind
 
 MESSAGE_MAX = 500
+THREAD_TITLE_MAX = 200
 
 
 class Subject(NamedTuple):
@@ -31,24 +34,41 @@ class Subject(NamedTuple):
     id: int
 
 
+class Thread(NamedTuple):
+    """What the centre groups notices by: the topic, post or session a subject belongs to."""
+
+    key: str  # "forum_topic:7"
+    title: str
+
+
+EMAIL_JOB = "notifications.email"
+
+
 def notify(recipient: User, kind: NotificationKind, message: str, link: str = "", *,
            actor: User | None, community: Community | None,
-           subject: Subject | None) -> Notification:
-    """Tell one person something, in the caller's unit of work; it goes live after the commit."""
+           subject: Subject | None, thread: Thread | None = None,
+           email: bool = True) -> Notification:
+    """Tell one person something, in the caller's unit of work; it goes live after the commit,
+    and by email as they chose (`email=False`: the caller sends its own)."""
     notification = Notification(
         user_id=recipient.id, kind=kind, message=message[:MESSAGE_MAX], link=link,
         actor_id=actor.id if actor is not None else None,
         community_id=community.id if community is not None else None,
-        subject_type=subject.type if subject else None, subject_id=subject.id if subject else None)
+        subject_type=subject.type if subject else None, subject_id=subject.id if subject else None,
+        thread_key=thread.key if thread else None,
+        thread_title=thread.title[:THREAD_TITLE_MAX] if thread else "")
     db.session.add(notification)
     db.session.flush()
     _announce(notification.id, recipient.id, notification.message, link)
+    if email:
+        _email_later([notification.id])
     return notification
 
 
 def notify_many(recipients: Select, kind: NotificationKind, message: str,
                 link: str = "", *, actor: User | None, community: Community | None,
-                subject: Subject | None) -> list[int]:
+                subject: Subject | None, thread: Thread | None = None,
+                email: bool = True) -> list[int]:
     """Tell everyone a selection of user ids names, in one INSERT ... SELECT; the ids told."""
     # The caller's selection carries the rule of who may hear (e.g. the policy's readers of a
     # topic); accounts that are deactivated or were never set up are left out here.
@@ -60,6 +80,8 @@ def notify_many(recipients: Select, kind: NotificationKind, message: str,
         "community_id": community.id if community is not None else None,
         "subject_type": subject.type if subject else None,
         "subject_id": subject.id if subject else None,
+        "thread_key": thread.key if thread else None,
+        "thread_title": thread.title[:THREAD_TITLE_MAX] if thread else "",
         "created_at": utcnow(),
     }
     rows = select(User.id, *(literal(value, table.c[name].type).label(name)
@@ -70,7 +92,37 @@ def notify_many(recipients: Select, kind: NotificationKind, message: str,
         .returning(table.c.id, table.c.user_id)).all()
     for notification_id, user_id in created:
         _announce(notification_id, user_id, text, link)
+    if email and created:
+        _email_later([notification_id for notification_id, _ in created])
     return sorted(user_id for _, user_id in created)
+
+
+def _email_later(notification_ids: list[int]) -> None:
+    # A job decides after the commit who hears by email now (notifications.delivery): the
+    # request never waits for preferences, rendering or a mail server.
+    jobs.enqueue(EMAIL_JOB, {"ids": notification_ids})
+
+
+# --- Whether a notice's subject is still there for its reader ------------------------------
+# Each feature names, per kind of subject, the ids a person may see now (its policy's SQL form).
+# The centre lists only notices whose subject passes; mail and digests ask again at send time.
+
+VisibleIds = Callable[[User], Select]
+_SUBJECT_TYPES: dict[str, VisibleIds] = {}
+
+
+def register_subject(subject_type: str, visible_ids: VisibleIds) -> None:
+    """`visible_ids(person)`: a selection of the ids of this kind of subject they may see now."""
+    _SUBJECT_TYPES[subject_type] = visible_ids
+
+
+def still_visible(user: User, notification: Notification) -> bool:
+    """Whether the person may still see what the notice is about (unknown kinds: yes)."""
+    visible_ids = _SUBJECT_TYPES.get(notification.subject_type or "")
+    if visible_ids is None or notification.subject_id is None:
+        return True
+    return bool(db.session.scalar(select(literal(True)).where(
+        literal(notification.subject_id).in_(visible_ids(user)))))
 
 
 def _announce(notification_id: int, user_id: int, message: str, link: str) -> None:

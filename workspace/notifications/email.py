@@ -1,0 +1,123 @@
+"""Email to one person about their communities: rendered in text and HTML, with unsubscribe links.
+
+Every email a person gets because of their notices or digests goes through `email_person`. It
+renders `templates/email/<template>.txt` and `.html` (tables and inline styles, for Outlook),
+gives both the links back and a signed one-click unsubscribe address (RFC 8058:
+`List-Unsubscribe` and `List-Unsubscribe-Post`), and queues it in the outbox.
+
+Jobs and the digest command run outside any request, so links are built as a request to
+BASE_URL would build them (`links_context`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from flask import current_app, has_request_context, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from workspace.auth.models import User
+from workspace.mail.models import OutboxMessage
+from workspace.mail.service import queue_email
+from workspace.notifications.kinds import CATEGORIES
+from workspace.notifications.models import Cadence, Category, Notification, NotificationKind
+
+UNSUBSCRIBE_SALT = "email-unsubscribe"
+
+
+# --- What an unsubscribe link stops --------------------------------------------------------
+# "category:<category>" stops that category's email; "digest:<daily|weekly>" stops that
+# digest. The token names the person and the scope and never expires: an unsubscribe link in an
+# old email must still work (RFC 8058), and it can do nothing but turn email off.
+
+def category_scope(category: Category) -> str:
+    return f"category:{category.value}"
+
+
+def digest_scope(cadence: Cadence) -> str:
+    return f"digest:{cadence.value}"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user_id: int, scope: str) -> str:
+    return _serializer().dumps([user_id, scope])
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """The person and scope a token names, or None for a token this workspace didn't sign."""
+    try:
+        user_id, scope = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or not isinstance(scope, str):
+        return None
+    return user_id, scope
+
+
+@contextmanager
+def links_context() -> Iterator[None]:
+    """Inside it, url_for(..., _external=True) builds addresses people can follow from email."""
+    if has_request_context():
+        yield
+        return
+    with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
+        yield
+
+
+def external(path: str) -> str:
+    """A path in the app as an address to follow from an email (inside links_context)."""
+    return request.host_url.rstrip("/") + path
+
+
+# --- Attachments some kinds of notice carry (a session's .ics) ------------------------------
+
+Attacher = Callable[[User, Notification], list[dict[str, Any]]]
+_ATTACHERS: dict[NotificationKind, Attacher] = {}
+
+
+def register_attachments(kind: NotificationKind, attacher: Attacher) -> None:
+    """Give a kind's emails attachments: `attacher(person, notice)` returns
+    [{filename, media_type, content}] (content: str or bytes), or [] for none this time."""
+    _ATTACHERS[kind] = attacher
+
+
+def attachments_for(user: User, notification: Notification) -> list[dict[str, Any]]:
+    attacher = _ATTACHERS.get(notification.kind)
+    return attacher(user, notification) if attacher is not None else []
+
+
+def email_person(user: User, scope: str, *, subject: str, template: str, key: str,
+                 attachments: Iterable[Mapping[str, Any]] = (),
+                 **context: Any) -> OutboxMessage:
+    """Queue one email to the person (in the caller's unit of work); `key` sends it once."""
+    with links_context():
+        unsubscribe_url = url_for("notifications.unsubscribe",
+                                  token=unsubscribe_token(user.id, scope), _external=True)
+        settings_url = url_for("notifications.email_settings", _external=True)
+        values = {**context, "person": user, "subject": subject, "scope": scope,
+                  "scope_label": scope_label(scope), "unsubscribe_url": unsubscribe_url,
+                  "settings_url": settings_url,
+                  "home_url": url_for("home.index", _external=True),
+                  "site_name": current_app.config["SITE_NAME"],
+                  "network_name": current_app.config["NETWORK_NAME"]}
+        text = render_template(f"email/{template}.txt", **values)
+        html = render_template(f"email/{template}.html", **values)
+    return queue_email(user.email, subject, text, html=html, key=key, user_id=user.id,
+                       attachments=attachments,
+                       headers={"List-Unsubscribe": f"<{unsubscribe_url}>",
+                                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+
+
+def scope_label(scope: str) -> str:
+    """'Mentions of you', 'the daily digest': what an unsubscribe link stops, in words."""
+    kind, _, value = scope.partition(":")
+    if kind == "category" and value in {category.value for category in Category}:
+        return CATEGORIES[Category(value)].label
+    if kind == "digest" and value in (Cadence.DAILY.value, Cadence.WEEKLY.value):
+        return f"the {value} digest"
+    return "these emails"
