@@ -126,6 +126,9 @@ def test_mark_these_read_marks_only_the_filtered_ones_and_tells_every_tab(
     assert unread_count(member) == 1
     events = [event for event in tab.get_received("/live") if event["name"] == "notifications_read"]
     assert [event["args"][0] for event in events] == [{"ids": [moved.id]}]
+    answer = client_as(member).post("/notifications/read", json={},
+                                    headers={"Accept": "application/json"})
+    assert answer.get_json() == {"ok": True, "marked": 1, "unread": 0}
 
 
 def test_mark_a_group_read_by_script_or_form(client_as, topic, member, other_member, sme):
