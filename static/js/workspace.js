@@ -143,22 +143,19 @@
       }
       window.workspaceAnnounce("New notification: " + data.message);
     });
-    // Notices about a post that was hidden or deleted are taken back while still unread.
-    socket.on("notifications_withdrawn", function (data) {
+    // The header's count goes down as notices are read (here or in another tab) or taken back
+    // because their subject is gone; the server counts only what the person may still see.
+    function lowerBadge(by) {
       var badge = document.querySelector("[data-notification-count]");
       if (!badge) { return; }
-      var left = Math.max(0, Number(badge.textContent || "0") - data.ids.length);
+      var left = Math.max(0, Number(badge.textContent || "0") - by);
       badge.textContent = String(left);
       if (left === 0) { badge.hidden = true; }
-    });
-    // A notification opened in another tab is read here too.
-    socket.on("notification_read", function () {
-      var badge = document.querySelector("[data-notification-count]");
-      if (!badge) { return; }
-      var left = Math.max(0, Number(badge.textContent || "0") - 1);
-      badge.textContent = String(left);
-      if (left === 0) { badge.hidden = true; }
-    });
+    }
+    window.workspaceLowerBadge = lowerBadge;
+    socket.on("notifications_withdrawn", function (data) { lowerBadge(data.ids.length); });
+    socket.on("notification_read", function () { lowerBadge(1); });
+    socket.on("notifications_read", function (data) { lowerBadge(data.ids.length); });
     // The server closes a person's connections when their access changes; the page connects
     // again (refused if the session has ended) and each feature asks again for its rooms.
     socket.on("disconnect", function (reason) {

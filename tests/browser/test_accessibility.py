@@ -65,7 +65,7 @@ MUST_REACH: dict[str, set[str]] = {
     "sme": {*BLOG_PAGES, "blogs.new"},
     "az.member": {"sessions.index", "sessions.show", "my_sessions.index_mine",
                   "sessions.room_page", "library.index", "library.new", "resources.network",
-                  "resources.show", *BLOG_PAGES, "blogs.new"},
+                  "resources.show", *BLOG_PAGES, "blogs.new", "notifications.index"},
     "observer": {*BLOG_PAGES},
 }
 
@@ -179,7 +179,10 @@ PAGE_STATES: dict[str, list[str]] = {
                     f"/communities/{SDI}/library/collections/new",
                     f"{BLOG}", f"{BLOG}/{{scheduled_post}}", f"{BLOG}/{{scheduled_post}}/edit",
                     f"{BLOG}/{{chart_post}}", f"{BLOG}/{{cover_post}}/history",
-                    f"{BLOG}/settings", f"{BLOG}/comments/{{other_comment}}/hide"],
+                    f"{BLOG}/settings", f"{BLOG}/comments/{{other_comment}}/hide",
+                    # The notification centre: grouped, filtered, and a filter matching nothing.
+                    "/notifications/", "/notifications/?kind=discussions",
+                    "/notifications/?kind=action_items"],
     "az.member": [f"/communities/{SDI}/library?type=tool&tag=progress+monitoring",
                   f"/communities/{SDI}/library?type=recording",
                   f"/communities/{SDI}/library/new",
@@ -220,6 +223,9 @@ SHOWING: dict[str, str] = {
     f"{BLOG}/{{cover_post}}/history": ".workspace-blog-revision",
     f"{BLOG}": ".workspace-blog-card",
     "/blog": ".workspace-blog-card",
+    "/notifications/": "text=/^3 new replies in “/",
+    "/notifications/?kind=discussions": "#filter-kind option[value=discussions][selected]",
+    "/notifications/?kind=action_items": "text=No notifications match these filters.",
 }
 # The same path shows other things to other people: what each must see there.
 SHOWING_AS: dict[tuple[str, str], str] = {

@@ -240,6 +240,11 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         # Only the member has an unread notification.
         "POST":                   "login    redirect redirect changed redirect redirect redirect",
     },
+    "notifications.read_group": {
+        # The member's "Welcome." stands alone, its own group; no one else has it.
+        "POST welcome_group":     "login    redirect redirect changed redirect redirect redirect",
+        "POST":                   "login    invalid  invalid  invalid invalid  invalid  invalid",
+    },
     "mail.outbox": {
         "GET":                    "login    403      403      403     403     403      ok",
     },
@@ -1285,6 +1290,10 @@ CASES: dict[str, Case] = {
     "private": Case(arguments={"slug": _slug("private")}),
     "missing": Case(arguments={"slug": lambda w, role: "no-such-community"}),
     "own": Case(arguments={"membership_id": _own_membership}),
+    "welcome_group": Case(query={
+        "kind": lambda w, role: "general",
+        "key": lambda w, role: "n" + str(db.session.scalar(
+            db.select(Notification.id).where(Notification.message == "Welcome.")))}),
     "draft": Case(arguments={"announcement_id": lambda w, role: w.announcements["draft"].id}),
     "network": Case(arguments={"invitation_id": lambda w, role: w.invitations["network"].id}),
     "forged": Case(arguments={"token": lambda w, role: "eyJmb3JnZWQiOjF9.forged.signature"}),

@@ -20,7 +20,7 @@ from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.moderation.service import resolve_flags
 from workspace.notifications.models import NotificationKind
-from workspace.notifications.service import Subject, notify_many, withdraw
+from workspace.notifications.service import Subject, Thread, notify_many, withdraw
 from workspace.organizations.models import Organization
 from workspace.policy import Standing
 from workspace.policy import blogs as blog_policy
@@ -292,6 +292,11 @@ def add_comment(author: User, post: BlogPost, body: str, *, parent_id: int | Non
     return writing.once(BlogComment, author, nonce, write)
 
 
+def post_thread(post: BlogPost) -> Thread:
+    """What the notification centre groups a post's comments (and mentions in them) under."""
+    return Thread(f"blog_post:{post.id}", post.title)
+
+
 def _tell(author: User, post: BlogPost, comment: BlogComment, *,
           replied_to: BlogComment | None, thread: BlogComment | None) -> None:
     """Mentioned people, then the person replied to, the thread's starter and the post's
@@ -299,8 +304,10 @@ def _tell(author: User, post: BlogPost, comment: BlogComment, *,
     community = post.community
     link = comment_link(post, comment)
     subject = Subject(COMMENT, comment.id)
+    about = post_thread(post)
     told = {author.id, *writing.tell_mentioned(author, community, comment.body, link=link,
-                                               title=post.title, subject=subject)}
+                                               title=post.title, subject=subject,
+                                               thread=about)}
     readers = or_(User.id.in_(policy.reader_ids(community)), User.id.in_(policy.staff_ids()))
     title = post.title
     notices: list[tuple[int, str]] = []
@@ -317,7 +324,7 @@ def _tell(author: User, post: BlogPost, comment: BlogComment, *,
         told.add(user_id)
         notify_many(select(User.id).where(User.id == user_id, readers),
                     NotificationKind.BLOG_COMMENT, message, link, actor=author,
-                    community=community, subject=subject)
+                    community=community, subject=subject, thread=about)
 
 
 def edit_comment(editor: User, comment: BlogComment, body: str) -> BlogComment:
@@ -332,7 +339,7 @@ def edit_comment(editor: User, comment: BlogComment, body: str) -> BlogComment:
     comment.body_html = writing.render_body(post.community, text)
     writing.tell_mentioned(editor, post.community, text, link=comment_link(post, comment),
                            title=post.title, subject=Subject(COMMENT, comment.id),
-                           before=before)
+                           thread=post_thread(post), before=before)
     publish_comment_changed(post, comment)
     db.session.commit()
     return comment

@@ -10,7 +10,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from workspace import errors, policy, writing
-from workspace.blogs import images, pages, service
+from workspace.blogs import (
+    images,
+    notices,  # noqa: F401 - what its notices are about
+    pages,
+    service,
+)
 from workspace.blogs.comment_routes import comments_context
 from workspace.blogs.forms import PostForm, SettingsForm
 from workspace.blogs.models import BlogPost, PostState

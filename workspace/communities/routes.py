@@ -9,7 +9,10 @@ from flask_login import current_user, login_required
 
 from workspace import errors, policy
 from workspace.auth.service import person as person_by_id
-from workspace.communities import service
+from workspace.communities import (
+    notices,  # noqa: F401 - what its notices are about
+    service,
+)
 from workspace.communities.forms import (
     AddMemberForm,
     AddOrganizationForm,

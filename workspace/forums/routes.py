@@ -18,7 +18,12 @@ from workspace import errors, policy, writing
 from workspace.communities.models import Community
 from workspace.errors import wants_json
 from workspace.forms import options
-from workspace.forums import moderation, pages, service
+from workspace.forums import (
+    moderation,
+    notices,  # noqa: F401 - what its notices are about
+    pages,
+    service,
+)
 from workspace.forums.forms import (
     BODY_HINT,
     CategoryForm,

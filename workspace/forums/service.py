@@ -32,7 +32,7 @@ from workspace.forums.pages import (
     TOPIC_DRAFT,
     categories_of,
 )
-from workspace.forums.subjects import POST, category_subject, link_to_post
+from workspace.forums.subjects import POST, category_subject, link_to_post, topic_thread
 from workspace.moderation.service import log_action, resolve_flags
 from workspace.notifications.models import NotificationKind
 from workspace.notifications.service import Subject, notify, notify_many, withdraw
@@ -323,7 +323,8 @@ def edit_post(editor: User, post: Post, *, body: str, title: str | None = None) 
     topic.title = new_title
     db.session.flush()
     writing.tell_mentioned(editor, topic.community, body, link=link_to_post(post),
-                           title=new_title, subject=subject_of(post), before=before)
+                           title=new_title, subject=subject_of(post),
+                           thread=topic_thread(topic), before=before)
     publish_post_changed(post)
     db.session.commit()
     return post
@@ -356,7 +357,7 @@ def mark_answer(actor: User, post: Post) -> None:
         notify(post.author, NotificationKind.ANSWER_MARKED,
                f"{actor.name} marked your reply in “{topic.title}” as the answer.",
                link_to_post(post), actor=actor, community=topic.community,
-               subject=subject_of(post))
+               subject=subject_of(post), thread=topic_thread(topic))
     if previous and previous != post.id:
         realtime.publish("post_changed", {"topic_id": topic.id, "post_id": previous},
                          to=realtime.topic_room(topic.community_id, topic.id))
@@ -416,7 +417,8 @@ def _tell_readers(author: User, post: Post, *, title: str, started: bool) -> Non
     """
     topic = post.topic
     told = {*writing.tell_mentioned(author, topic.community, post.body, link=link_to_post(post),
-                                    title=title, subject=subject_of(post)), author.id}
+                                    title=title, subject=subject_of(post),
+                                    thread=topic_thread(topic)), author.id}
     if started:
         kind = NotificationKind.TOPIC_STARTED
         message = f"{author.name} started “{title}” in {topic.category.name}."
@@ -426,7 +428,8 @@ def _tell_readers(author: User, post: Post, *, title: str, started: bool) -> Non
                                        User.id.in_(forum_policy.topic_viewer_ids(topic)),
                                        User.id.not_in(told))
     notify_many(recipients, kind, message, link_to_post(post), actor=author,
-                community=topic.community, subject=subject_of(post))
+                community=topic.community, subject=subject_of(post),
+                thread=topic_thread(topic))
 
 
 def _watches(topic: Topic) -> ColumnElement[bool]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from workspace.extensions import db
 from workspace.forums.models import ForumCategory, Post, Topic
 from workspace.moderation.registry import Subject, SubjectState
+from workspace.notifications.service import Thread
 from workspace.text import excerpt
 
 POST = "forum_post"
@@ -23,6 +24,11 @@ def link_to_post(post: Post) -> str:
     # A path, never a full address: it is stored, and shown on whichever host serves the app.
     return url_for("forums.post_link", slug=post.topic.community.slug, post_id=post.id,
                    _external=False)
+
+
+def topic_thread(topic: Topic) -> Thread:
+    """What the notification centre groups a topic's notices under."""
+    return Thread(f"{TOPIC}:{topic.id}", topic.title)
 
 
 def post_subject(post: Post) -> Subject:

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from workspace import errors
 from workspace.auth.models import User
 from workspace.errors import wants_json
 from workspace.extensions import csrf, db
@@ -12,11 +13,12 @@ from workspace.notifications import (
     preferences,
     service,
 )
+from workspace.notifications.centre import Filters, centre_page
 from workspace.notifications.email import read_unsubscribe_token, scope_label
 from workspace.notifications.kinds import CATEGORIES
+from workspace.notifications.models import NotificationKind
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
 
 
 @bp.app_context_processor
@@ -26,12 +28,22 @@ def unread_badge() -> dict[str, int]:
     return {"unread_notifications": service.unread_count(current_user)}
 
 
+def _filters_sent() -> Filters:
+    return Filters.from_args(request.form if request.method == "POST" else request.args)
+
+
+def _back_to_centre(filters: Filters) -> ResponseReturnValue:
+    return redirect(url_for(".index", **filters.args()))
+
+
 @bp.route("/")
 @login_required
 def index() -> ResponseReturnValue:
-    pagination = service.recent_notifications(current_user,
-                                              page=request.args.get("page", 1, type=int))
-    return render_template("notifications/index.html", pagination=pagination, endpoint_args={})
+    filters = _filters_sent()
+    centre = centre_page(current_user, filters,
+                         page=request.args.get("page", 1, type=int))
+    return render_template("notifications/index.html", centre=centre,
+                           pagination=centre.groups, endpoint_args=filters.args())
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
@@ -42,15 +54,41 @@ def read_one(notification_id: int) -> ResponseReturnValue:
     service.open_notification(current_user, notification_id)
     if wants_json():
         return jsonify({"ok": True, "unread": service.unread_count(current_user)})
-    return redirect(url_for(".index"))
+    return _back_to_centre(_filters_sent())
+
+
+@bp.route("/groups/read", methods=["POST"])
+@login_required
+def read_group() -> ResponseReturnValue:
+    # The group is named in the address, so following its link (the page's script) and its
+    # "Mark as read" button send the same request.
+    try:
+        kind = NotificationKind(request.args.get("kind", ""))
+    except ValueError:
+        raise errors.Invalid("Choose a group of notifications to mark as read.") from None
+    count = service.mark_group_read(current_user, kind, request.args.get("key", ""))
+    if wants_json():
+        return jsonify({"ok": True, "marked": count,
+                        "unread": service.unread_count(current_user)})
+    flash(f"Marked {_notifications(count)} as read.", "success")
+    return _back_to_centre(_filters_sent())
 
 
 @bp.route("/read", methods=["POST"])
 @login_required
 def mark_read() -> ResponseReturnValue:
-    count = service.mark_all_read(current_user)
-    flash(f"Marked {count} notification{'s' if count != 1 else ''} as read.", "success")
-    return redirect(url_for(".index"))
+    # "Mark these 12 as read": only those the centre's filters show.
+    filters = _filters_sent()
+    count = service.mark_read(current_user, *filters.where())
+    if wants_json():
+        return jsonify({"ok": True, "marked": count,
+                        "unread": service.unread_count(current_user)})
+    flash(f"Marked {_notifications(count)} as read.", "success")
+    return _back_to_centre(filters)
+
+
+def _notifications(count: int) -> str:
+    return f"{count} notification{'s' if count != 1 else ''}"
 
 
 # --- Email: unsubscribe without signing in, and the person's email settings -----------------

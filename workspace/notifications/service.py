@@ -10,10 +10,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
+from typing import cast as typed_as
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import CursorResult, Select, Table, delete, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from workspace import errors, realtime
 from workspace.auth.models import User
@@ -72,7 +86,7 @@ def notify_many(recipients: Select, kind: NotificationKind, message: str,
     """Tell everyone a selection of user ids names, in one INSERT ... SELECT; the ids told."""
     # The caller's selection carries the rule of who may hear (e.g. the policy's readers of a
     # topic); accounts that are deactivated or were never set up are left out here.
-    table = cast(Table, Notification.__table__)  # a mapped class's table: typed as FromClause
+    table = typed_as(Table, Notification.__table__)  # a mapped class's table: typed as FromClause
     text = message[:MESSAGE_MAX]
     values = {
         "kind": kind, "message": text, "link": link,
@@ -125,6 +139,16 @@ def still_visible(user: User, notification: Notification) -> bool:
         literal(notification.subject_id).in_(visible_ids(user)))))
 
 
+def visible_notices(user: User) -> ColumnElement[bool]:
+    """still_visible as one WHERE clause on notices: the centre's list and the unread count."""
+    known = sorted(_SUBJECT_TYPES)
+    return or_(Notification.subject_type.is_(None), Notification.subject_id.is_(None),
+               Notification.subject_type.not_in(known),
+               *(and_(Notification.subject_type == subject_type,
+                      Notification.subject_id.in_(_SUBJECT_TYPES[subject_type](user)))
+                 for subject_type in known))
+
+
 def _announce(notification_id: int, user_id: int, message: str, link: str) -> None:
     realtime.publish("notification_added", {"id": notification_id, "message": message,
                                             "link": link},
@@ -155,16 +179,17 @@ def withdraw(*subjects: Subject, kinds: frozenset[NotificationKind] | None = Non
     return len(gone)
 
 
-def unread_count(user: User) -> int:
+# The centre groups unread notices of one kind in one thread ("3 new replies in ..."); a notice
+# without a thread stands alone, under a key of its own.
+GROUP_KEY = func.coalesce(Notification.thread_key,
+                          literal_column("'n'", String) + cast(Notification.id, String))
+
+
+def unread_count(user: User, *where: ColumnElement[bool]) -> int:
+    """How many notices the person has not read and may still see (of those `where` names)."""
     return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
-
-
-def recent_notifications(user: User, *, page: int) -> Pagination:
-    stmt = (select(Notification).where(Notification.user_id == user.id)
-            .order_by(Notification.id.desc()))
-    return db.paginate(stmt, page=page, per_page=30, error_out=False)
-
+        Notification.user_id == user.id, Notification.read_at.is_(None), visible_notices(user),
+        *where)) or 0
 
 def open_notification(user: User, notification_id: int) -> Notification:
     """The person opens one of their notifications: it is read from now on, in every tab."""
@@ -179,12 +204,27 @@ def open_notification(user: User, notification_id: int) -> Notification:
     return notification
 
 
+def mark_read(user: User, *where: ColumnElement[bool]) -> int:
+    """Mark the person's unread notices read (those `where` names: a filter, a group); every
+    open tab's count goes down with them. How many were marked."""
+    marked = db.session.scalars(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None),
+               visible_notices(user), *where)
+        .values(read_at=utcnow()).returning(Notification.id)
+        .execution_options(synchronize_session=False)).all()
+    if marked:
+        realtime.publish("notifications_read", {"ids": sorted(marked)},
+                         to=realtime.user_room(user.id))
+    db.session.commit()
+    return len(marked)
+
+
+def mark_group_read(user: User, kind: NotificationKind, group_key: str) -> int:
+    """Mark one of the centre's groups read: the unread notices of this kind in this thread."""
+    return mark_read(user, Notification.kind == kind, GROUP_KEY == group_key)
+
+
 def mark_all_read(user: User) -> int:
     """Mark every unread notification of this person as read."""
-    # An UPDATE's result is a CursorResult (with the rowcount); Session.execute is typed as
-    # returning the Result it derives from.
-    result = cast(CursorResult[Any], db.session.execute(
-        update(Notification).where(Notification.user_id == user.id,
-                                   Notification.read_at.is_(None)).values(read_at=utcnow())))
-    db.session.commit()
-    return result.rowcount or 0
+    return mark_read(user)

@@ -38,7 +38,14 @@ from workspace.forums.forms import BODY_HINT, FlagForm
 from workspace.moderation import service as moderation_service
 from workspace.policy import Action
 from workspace.policy import resources as resource_policy
-from workspace.resources import curation, discussion, pages, service, summaries
+from workspace.resources import (
+    curation,
+    discussion,
+    notices,  # noqa: F401 - what its notices are about
+    pages,
+    service,
+    summaries,
+)
 from workspace.resources import moderation as resource_moderation
 from workspace.resources.forms import (
     AddForm,

@@ -18,7 +18,7 @@ from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.files.models import StoredFile
 from workspace.notifications.models import NotificationKind
-from workspace.notifications.service import Subject, notify_many, withdraw
+from workspace.notifications.service import Subject, Thread, notify_many, withdraw
 from workspace.organizations.models import Organization
 from workspace.policy import resources as resource_policy
 from workspace.resources.models import (
@@ -244,7 +244,9 @@ def _tell_about(actor: User, resource: Resource) -> None:
     subject = Subject(SUBJECT, resource.id)
     notify_many(_audience_ids(resource).where(User.id != actor.id), NotificationKind.RESOURCE_ADDED,
                 f"{actor.name} added “{resource.title}” to the {resource.community.title} "
-                "library.", link, actor=actor, community=resource.community, subject=subject)
+                "library.", link, actor=actor, community=resource.community, subject=subject,
+                thread=Thread(f"library:{resource.community_id}",
+                              f"the {resource.community.title} library"))
     if resource.audience is Audience.COMMUNITY:
         writing.tell_mentioned(actor, resource.community, resource.description, link=link,
                                title=resource.title, subject=subject)

@@ -16,7 +16,7 @@ from workspace.communities.models import Community
 from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.notifications.models import NotificationKind
-from workspace.notifications.service import Subject, notify_many
+from workspace.notifications.service import Subject, Thread, notify_many
 from workspace.policy import sessions as session_policy
 from workspace.sessions import pages
 from workspace.sessions.models import (
@@ -320,6 +320,11 @@ def session_link(session: LiveSession) -> str:
     return f"/communities/{session.community.slug}/sessions/{session.id}"
 
 
+def session_thread(session: LiveSession) -> Thread:
+    """What the notification centre groups a session's notices under."""
+    return Thread(f"{SUBJECT}:{session.id}", session.label)
+
+
 def _people_coming(session: LiveSession, actor: User) -> Select:
     """Who said they are coming (or might), and may still see the session: told of changes."""
     return (select(Rsvp.user_id).where(
@@ -359,7 +364,7 @@ def change(actor: User, session: LiveSession, plan: Plan, *, reason: str = "") -
         notify_many(_people_coming(session, actor), NotificationKind.SESSION_CHANGED,
                     f"{actor.name} moved “{session.label}” to {when_text(session)}: {reason}",
                     session_link(session), actor=actor, community=community,
-                    subject=Subject(SUBJECT, session.id))
+                    subject=Subject(SUBJECT, session.id), thread=session_thread(session))
     _tell_page(session, "This session was rescheduled." if moved else
                "The facilitators updated this session.")
     db.session.commit()
@@ -410,7 +415,7 @@ def cancel(actor: User, session: LiveSession, *, reason: str,
         notify_many(_people_coming(each, actor), NotificationKind.SESSION_CANCELLED,
                     f"{actor.name} cancelled “{each.label}”: {reason}",
                     session_link(each), actor=actor, community=community,
-                    subject=Subject(SUBJECT, each.id))
+                    subject=Subject(SUBJECT, each.id), thread=session_thread(each))
         _tell_page(each, f"This session was cancelled: {reason}")
     db.session.commit()
     return cancelled

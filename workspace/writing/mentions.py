@@ -14,7 +14,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.extensions import db
 from workspace.notifications.models import NotificationKind
-from workspace.notifications.service import Subject, notify_many
+from workspace.notifications.service import Subject, Thread, notify_many
 from workspace.policy import Action
 from workspace.text import MENTION, mention_handle
 
@@ -86,7 +86,8 @@ def mention_candidates(viewer: User, community: Community, prefix: str, *,
 
 
 def tell_mentioned(author: User, community: Community, body: str, *, link: str, title: str,
-                   subject: Subject, before: str = "") -> list[int]:
+                   subject: Subject, thread: Thread | None = None,
+                   before: str = "") -> list[int]:
     """Tell the community's people the text mentions, in one INSERT, in the caller's unit of
     work; the ids told. `before`: the text before an edit, whose mentions were already told."""
     written = handles_in(body)
@@ -101,4 +102,4 @@ def tell_mentioned(author: User, community: Community, body: str, *, link: str, 
         return []
     return notify_many(select(User.id).where(User.id.in_(mentioned)), NotificationKind.MENTION,
                        f"{author.name} mentioned you in “{title}”.", link, actor=author,
-                       community=community, subject=subject)
+                       community=community, subject=subject, thread=thread)
