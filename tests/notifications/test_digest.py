@@ -160,6 +160,7 @@ def test_a_members_digest_has_each_section_of_their_community(
     assert text.index("Leading indicators that worked (4") < text.index("Welcome, new states")
     assert "What we learned in Georgia" in text
     assert "Progress monitoring tool" in text
+    assert "Sessions in the coming week (Eastern time)" in text
     assert "Session 3: Progress monitoring" in text
     assert "Share the indicator list with districts (Due " in text
     assert "Georgia's own step" not in text

@@ -286,8 +286,10 @@ class Digest:
 
     @property
     def subject(self) -> str:
+        if not self.sections:
+            return f"Your {self.cadence.value} digest: what's new for you"
         what = (self.sections[0].title if len(self.sections) == 1
-                else f"{len(self.sections)} communities" if self.sections else "your notices")
+                else f"{len(self.sections)} of your communities")
         return f"Your {self.cadence.value} digest: what's new in {what}"
 
 
