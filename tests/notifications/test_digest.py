@@ -399,6 +399,26 @@ def test_a_dry_run_writes_nothing(app: Flask, member: User, busy_day: dict[str, 
     assert digest_for(member) is None
 
 
+def test_the_command_cron_runs(app: Flask, member: User, busy_day: dict[str, Any]) -> None:
+    runner = app.test_cli_runner()
+    db.session.commit()  # the command's session is its own (see send)
+
+    tried = runner.invoke(args=["digest", "send", "--cadence", "daily", "--dry-run"])
+    assert tried.exit_code == 0, tried.output
+    assert "would get one; nothing was queued" in tried.output
+    assert digest_for(member) is None
+    db.session.commit()
+
+    sent = runner.invoke(args=["digest", "send", "--cadence", "daily", "--batch-size", "2"])
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.startswith("Sent: the daily digest for ")
+    assert digest_for(member) is not None
+    db.session.commit()
+
+    refused = runner.invoke(args=["digest", "send", "--cadence", "immediately"])
+    assert refused.exit_code != 0 and "daily" in refused.output
+
+
 def six_members(network: factories.Network, community: Community) -> list[User]:
     people = []
     for number in range(6):
