@@ -201,6 +201,7 @@ def seed(database_url: str) -> None:
 def measure(database_url: str, batch_size: int) -> dict[str, Any]:
     """In this (fresh) process: one daily run from a clean outbox, its time, SQL and memory."""
     from sqlalchemy import delete, event
+    from sqlalchemy.orm import Session
 
     from workspace import create_app
     from workspace.extensions import db
@@ -221,16 +222,26 @@ def measure(database_url: str, batch_size: int) -> dict[str, Any]:
             nonlocal statements
             statements += 1
 
+        # Resident size after each commit (one per batch): flat from batch to batch when
+        # nothing is held past its batch.
+        after_commits: list[float] = []
+
+        def sample(session: Session) -> None:
+            after_commits.append(resident_mb())
+
         before_mb = resident_mb()
         event.listen(db.engine, "before_cursor_execute", count)
+        event.listen(Session, "after_commit", sample)
         started = time.perf_counter()
         report = send_digests(Cadence.DAILY, batch_size=batch_size)
         seconds = time.perf_counter() - started
         event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(Session, "after_commit", sample)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
     return {"people": report.people, "emails": report.emails, "batches": report.batches,
             "seconds": seconds, "queries": statements, "peak_rss_mb": peak_kb / 1024,
-            "before_mb": before_mb}
+            "before_mb": before_mb, "after_first_batch_mb": after_commits[1],
+            "after_last_batch_mb": after_commits[-2]}
 
 
 def resident_mb() -> float:
@@ -269,7 +280,9 @@ def main() -> int:
     for size, run in runs.items():
         log(f"  batch_size={size}: batches={run['batches']} queries={run['queries']} "
             f"digests={run['emails']} seconds={run['seconds']:.1f} "
-            f"peak_rss_mb={run['peak_rss_mb']:.0f} (before the run: {run['before_mb']:.0f})")
+            f"peak_rss_mb={run['peak_rss_mb']:.0f} (resident before the run: "
+            f"{run['before_mb']:.0f}, after the first batch: {run['after_first_batch_mb']:.0f}, "
+            f"after the last: {run['after_last_batch_mb']:.0f})")
     log(f"queries grow with batches, not people: {per_batch:.0f} per batch of people, "
         f"{main_run['queries'] - per_batch * main_run['batches']:.0f} for the run "
         f"({main_run['people']} people either way)")
