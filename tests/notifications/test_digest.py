@@ -337,6 +337,33 @@ def test_categories_off_or_immediate_stay_out_of_the_digest(
     assert "Progress monitoring tool" in text
 
 
+def test_notices_come_in_the_digest_of_their_own_category(
+        app: Flask, community: Community, member: User, other_member: User,
+        busy_day: dict[str, Any]) -> None:
+    for kind, message in ((NotificationKind.MENTION, "Ana mentioned you"),
+                          (NotificationKind.RESOURCE_ADDED, "Ana added a checklist"),
+                          (NotificationKind.BLOG_COMMENT, "Ana commented on your post")):
+        notify(member, kind, message, actor=other_member, community=community, subject=None,
+               email=False)
+    preferences.choose(member, {Category.BLOGS: Cadence.WEEKLY})
+
+    send()
+
+    text = digest_text(member)
+    assert "Ana added a checklist" in text  # resources: daily by default
+    assert "Ana mentioned you" not in text  # mentions: right away by default
+    assert "Ana commented on your post" not in text  # blogs: weekly, for this person
+
+
+def test_staff_hear_only_about_the_communities_they_are_in(
+        app: Flask, community: Community, staff: User, facilitator: User,
+        busy_day: dict[str, Any]) -> None:
+    send()
+
+    assert digest_for(staff) is None  # they may read everything, but follow nothing
+    assert digest_for(facilitator) is not None
+
+
 def test_a_persons_own_weekly_choice_wins_over_the_facilitators_daily_default(
         app: Flask, community: Community, general: ForumCategory, facilitator: User,
         member: User, other_member: User) -> None:
