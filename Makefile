@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := workspace
 
-.PHONY: run test install assets browser lock lint bench-forums bench-live bench-library
+.PHONY: run test install assets browser lock lint bench-forums bench-live bench-library \
+	bench-digest
 
 run: install assets
 	$(BIN)/flask db upgrade
@@ -75,3 +76,9 @@ bench-live: install
 # statements for 10 and 200 resources (127.0.0.1 only; about 10 seconds).
 bench-library: install
 	$(BIN)/python bench/library.py
+
+# Daily digests for 10,000 people across 50 communities (SQLite in a temp folder, or the database
+# BENCH_DATABASE_URL names, which it empties): time, SQL statements for two batch sizes, peak
+# memory (127.0.0.1 only; about three minutes).
+bench-digest: install
+	$(BIN)/python bench/digest.py

@@ -1,5 +1,5 @@
 """Flask commands: `flask seed-demo`, `flask serve` (gevent, see workspace/serve.py), `flask jobs`
-(the background worker, see workspace/jobs/)."""
+(the background worker, see workspace/jobs/), `flask digest` (email digests, for cron)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from workspace.jobs.cli import jobs_group
+from workspace.notifications.digest_cli import digest_group
 
 
 @click.command("seed-demo")
@@ -49,3 +50,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(digest_group)

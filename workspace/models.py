@@ -28,6 +28,7 @@ from workspace.forums.models import (
 from workspace.jobs.models import Job
 from workspace.mail.models import OutboxMessage
 from workspace.moderation.models import Flag, ModerationEvent
+from workspace.notifications.digest_models import DigestRun
 from workspace.notifications.models import Notification
 from workspace.organizations.models import Organization
 from workspace.resources.models import (
@@ -45,7 +46,8 @@ from workspace.writing.models import Draft
 
 __all__ = ["Announcement", "CategorySubscription", "Community", "CommunityOrganization", "Draft",
            "Flag", "ForumCategory", "Interest", "Invitation", "Membership", "ModerationEvent",
-           "Notification", "Organization", "OutboxMessage", "Post", "PostRevision", "Reaction",
+           "DigestRun", "Notification", "Organization", "OutboxMessage", "Post", "PostRevision",
+           "Reaction",
            "ReadMark", "Topic", "TopicSubscription", "User", "Attendance", "CalendarFeed",
            "LiveSession", "Repeat", "Rsvp", "ActionItem", "Poll", "PollOption", "PollVote",
            "Job", "StoredFile", "Resource", "ResourceVersion", "ResourceTag", "ResourceState",

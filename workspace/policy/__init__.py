@@ -94,6 +94,16 @@ class Standing:
         self.user_id: int | None = user.id if user.is_authenticated else None
         self._rows: tuple[Membership | None, CommunityOrganization | None] | None = None
 
+    @classmethod
+    def known(cls, user: Person, community: Community, membership: Membership | None,
+              link: CommunityOrganization | None) -> Standing:
+        """A standing from rows the caller read already, for many people at once (digests):
+        their membership of the community and their agency's active participation in it
+        (role participant, not withdrawn), or None for either. It costs no query."""
+        standing = cls(user, community)
+        standing._rows = (membership, link)
+        return standing
+
     @property
     def is_staff(self) -> bool:
         return is_staff(self.user)
