@@ -4,19 +4,13 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from workspace.auth.models import User
 from workspace.errors import wants_json
-from workspace.extensions import csrf, db
 from workspace.notifications import (
     delivery,  # noqa: F401 - its job must be known everywhere
-    preferences,
     service,
 )
-from workspace.notifications.email import read_unsubscribe_token, scope_label
-from workspace.notifications.kinds import CATEGORIES
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
 
 
 @bp.app_context_processor
@@ -51,33 +45,3 @@ def mark_read() -> ResponseReturnValue:
     count = service.mark_all_read(current_user)
     flash(f"Marked {count} notification{'s' if count != 1 else ''} as read.", "success")
     return redirect(url_for(".index"))
-
-
-# --- Email: unsubscribe without signing in, and the person's email settings -----------------
-
-@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-@csrf.exempt  # the signed token is the credential; mail clients POST it without a form (RFC 8058)
-def unsubscribe(token: str) -> ResponseReturnValue:
-    found = read_unsubscribe_token(token)
-    person = db.session.get(User, found[0]) if found is not None else None
-    if found is None or person is None:
-        return render_template("notifications/unsubscribe.html", person=None,
-                               done=False), 404
-    scope = found[1]
-    if request.method == "POST":
-        preferences.unsubscribe(person, scope)
-        if request.form.get("List-Unsubscribe") == "One-Click":
-            return "", 204  # a mail client's one-click request: no page to show
-        return render_template("notifications/unsubscribe.html", person=person, done=True,
-                               label=scope_label(scope))
-    return render_template("notifications/unsubscribe.html", person=person, done=False,
-                           label=scope_label(scope))
-
-
-@bp.route("/email", methods=["GET"])
-@login_required
-def email_settings() -> ResponseReturnValue:
-    return render_template("notifications/email_settings.html",
-                           choices=preferences.choices_of(current_user),
-                           settings=preferences.settings_of(current_user),
-                           categories=CATEGORIES)
