@@ -135,6 +135,13 @@ def email_person(user: User, scope: str, *, subject: str, template: str, key: st
                                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
 
 
+def is_known_scope(scope: str) -> bool:
+    """Whether an unsubscribe scope names something this workspace sends."""
+    kind, _, value = scope.partition(":")
+    return ((kind == "category" and value in {category.value for category in Category})
+            or (kind == "digest" and value in (Cadence.DAILY.value, Cadence.WEEKLY.value)))
+
+
 def scope_label(scope: str) -> str:
     """'Mentions of you', 'the daily digest': what an unsubscribe link stops, in words."""
     kind, _, value = scope.partition(":")

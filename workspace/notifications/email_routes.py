@@ -11,6 +11,7 @@ from workspace.auth.models import User
 from workspace.extensions import csrf, db, limiter
 from workspace.notifications import email_settings, preferences
 from workspace.notifications.email import (
+    is_known_scope,
     read_undo_token,
     read_unsubscribe_token,
     scope_label,
@@ -114,7 +115,7 @@ def _not_recognized() -> ResponseReturnValue:
 def unsubscribe(token: str) -> ResponseReturnValue:
     found = read_unsubscribe_token(token)
     person = db.session.get(User, found[0]) if found is not None else None
-    if found is None or person is None:
+    if found is None or person is None or not is_known_scope(found[1]):
         return _not_recognized()
     scope = found[1]
     if request.method == "GET":
