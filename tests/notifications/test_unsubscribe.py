@@ -163,3 +163,21 @@ def test_the_unsubscribe_address_is_rate_limited(limited, request):
     client = request.getfixturevalue("client")
     answers = [client.get("/email/unsubscribe/nonsense").status_code for _ in range(31)]
     assert answers[:30] == [404] * 30 and answers[30] == 429
+
+
+@pytest.fixture
+def csrf_on(app_settings):
+    app_settings["WTF_CSRF_ENABLED"] = True
+    return app_settings
+
+
+def test_the_unsubscribe_link_needs_no_csrf_token_but_undo_does(csrf_on, request):
+    request.getfixturevalue("app")
+    member = request.getfixturevalue("member")
+    client = request.getfixturevalue("client")
+    token = unsubscribe_token(member.id, category_scope(Category.MENTIONS))
+    assert client.post(f"/email/unsubscribe/{token}",
+                       data={"List-Unsubscribe": "One-Click"}).status_code == 204
+    undo = undo_token(member.id, {"mentions": None})
+    assert client.post(f"/email/unsubscribe/undo/{undo}").status_code == 400
+    assert own_choices(member) == {Category.MENTIONS: Cadence.OFF}
