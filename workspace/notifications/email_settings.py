@@ -108,7 +108,9 @@ def save_email_settings(user: User, *, cadences: Mapping[Category, Cadence | Non
         if cadence is not None and cadence not in CATEGORIES[category].cadences:
             raise errors.Invalid("Choose one of the options offered.", field=category.value)
     try:
-        # Checks the date and the reminder time before it writes (and commits) anything.
+        # Checks the date and the reminder time before it writes (and commits) anything; the
+        # cadences were checked above, so what follows can't be refused. No reminders: the
+        # category goes off and the time stays for when they come back.
         preferences.change_settings(user, paused=paused, paused_until=paused_until,
                                     reminder_minutes=reminder_minutes or None)
     except errors.Invalid:
