@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from workspace.jobs.routes import bp as jobs_bp
     from workspace.mail.routes import bp as mail_bp
     from workspace.moderation.routes import bp as moderation_bp
+    from workspace.notifications.email_routes import bp as email_settings_bp
     from workspace.notifications.routes import bp as notifications_bp
     from workspace.organizations.routes import bp as organizations_bp
     from workspace.resources.routes import bp as library_bp
@@ -109,7 +110,7 @@ def register_blueprints(app: Flask) -> None:
                       notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
                       writing_bp, sessions_bp, my_sessions_bp, calendar_bp,
                       polls_bp, jobs_bp, library_bp, resources_bp, blogs_bp, latest_bp,
-                      blog_feeds_bp, blog_images_bp, blog_comments_bp):
+                      blog_feeds_bp, blog_images_bp, blog_comments_bp, email_settings_bp):
         app.register_blueprint(blueprint)
 
 

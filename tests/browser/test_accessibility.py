@@ -182,7 +182,8 @@ PAGE_STATES: dict[str, list[str]] = {
                     f"{BLOG}/settings", f"{BLOG}/comments/{{other_comment}}/hide",
                     # The notification centre: grouped, filtered, and a filter matching nothing.
                     "/notifications/", "/notifications/?kind=discussions",
-                    "/notifications/?kind=action_items"],
+                    "/notifications/?kind=action_items",
+                    f"/communities/{SDI}/email-defaults"],
     "az.member": [f"/communities/{SDI}/library?type=tool&tag=progress+monitoring",
                   f"/communities/{SDI}/library?type=recording",
                   f"/communities/{SDI}/library/new",
@@ -537,6 +538,10 @@ FORM_ERROR_STATES: list[dict[str, Any]] = [
     {"endpoint": "organizations.new", "role": "staff", "path": "/organizations/new"},
     {"endpoint": "organizations.edit", "role": "staff",
      "path": "/organizations/{organization}/edit", "clear": ["Name"]},
+    # Email paused until a day gone by.
+    {"endpoint": "email_settings.settings", "role": "az.member", "path": "/settings/email",
+     "tick": ["Pause all email"], "fill": {"Until": "2020-01-15"},
+     "message": "Until: Choose a date from today on"},
     {"endpoint": "announcements.new", "role": "staff", "path": "/news/new"},
     {"endpoint": "announcements.edit", "role": "staff",
      "path": "/news/{announcement}/edit", "clear": ["Title"]},
@@ -714,6 +719,49 @@ def test_every_form_error_state_passes_axe(open_page: Callable[..., Page], live_
                                 f"aria-describedby: {untied}")
             problems += describe_violations(f"{page.url} (error state)", axe_violations(page))
     assert not problems, "\n".join(problems)
+
+
+# --- Email settings and unsubscribing ------------------------------------------------------------
+
+def test_email_settings_by_keyboard_saved_paused_and_unsubscribed_pass_axe(
+        open_page: Callable[..., Page], live_server):
+    """The settings page by keyboard: a choice saved, email paused until a day (said at the
+    top), then on again; and the pages a visitor meets from an email's unsubscribe link."""
+    from datetime import timedelta
+
+    from workspace.auth.service import user_by_email
+    from workspace.database import utcnow
+    from workspace.notifications.email import unsubscribe_token
+
+    page = open_page()
+    driver = KeyboardDriver(page, audit=True)
+    driver.sign_in(ROLES["az.member"])
+    driver.goto("/settings/email")
+    driver.tick(page.locator("#blogs").get_by_label(re.compile("^Weekly digest")))
+    driver.tick(page.get_by_label("Pause all email", exact=True))
+    until = utcnow().date() + timedelta(days=20)
+    driver.enter_date(page.get_by_label(re.compile("^Until")), until)
+    driver.navigate_by(page.get_by_role("button", name="Save email settings"))
+    expect(page.locator(".usa-alert--success")).to_contain_text("Your email settings are saved.")
+    expect(page.locator("#email-paused h2")).to_have_text(
+        f"Email is paused until {until:%B} {until.day}, {until.year}")
+    expect(page.locator("#blogs").get_by_label(re.compile("^Weekly digest"))).to_be_checked()
+    driver.navigate_by(page.get_by_role("button", name="Turn email back on"))
+    expect(page.locator(".usa-alert--success")).to_contain_text("Email is on again.")
+    assert page.locator("#email-paused").count() == 0
+
+    with live_server.app.app_context():
+        token = unsubscribe_token(user_by_email("az.member@example.org").id, "category:mentions")
+        db.session.remove()
+    visitor = KeyboardDriver(open_page(), audit=True)
+    visitor.goto(f"/email/unsubscribe/{token}")
+    visitor.navigate_by(visitor.page.get_by_role("button", name="Unsubscribe"))
+    expect(visitor.page.locator("h1")).to_have_text("Unsubscribed")
+    visitor.navigate_by(visitor.page.get_by_role("button", name=re.compile("^Undo")))
+    expect(visitor.page.locator("h1")).to_have_text("Email back on")
+    visitor.goto("/email/unsubscribe/not-a-token", status=404)
+    assert not driver.violations + visitor.violations, "\n".join(
+        driver.violations + visitor.violations)
 
 
 # --- The audit can fail --------------------------------------------------------------------------

@@ -245,6 +245,29 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
         "POST welcome_group":     "login    redirect redirect changed redirect redirect redirect",
         "POST":                   "login    invalid  invalid  invalid invalid  invalid  invalid",
     },
+    "email_settings.settings": {
+        "GET":                    "login    ok       ok       ok      ok      ok       ok",
+        # Every kind of email must be answered: an empty form saves nothing.
+        "POST":                   "login    invalid  invalid  invalid invalid invalid  invalid",
+        "POST valid":             "login    changed  changed  changed changed changed  changed",
+    },
+    "email_settings.community_defaults": {
+        "GET":                    "login    404      403      403     403     ok       ok",
+        "POST":                   "login    404      403      403     403     invalid  invalid",
+        "POST valid":             "login    404      403      403     403     changed  changed",
+    },
+    # The member's signed link from an email is the credential: whoever holds it, signed in
+    # or not, unsubscribes the member (from session emails) and may undo it (their mentions).
+    "email_settings.unsubscribe": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+        "POST":                   "changed  changed  changed  changed changed changed  changed",
+        "GET forged":             "404      404      404      404     404     404      404",
+        "POST forged":            "404      404      404      404     404     404      404",
+    },
+    "email_settings.undo_unsubscribe": {
+        "POST":                   "changed  changed  changed  changed changed changed  changed",
+        "POST forged":            "404      404      404      404     404     404      404",
+    },
     "mail.outbox": {
         "GET":                    "login    403      403      403     403     403      ok",
     },
@@ -982,7 +1005,8 @@ def build_world(request: pytest.FixtureRequest) -> World:
         colleague=colleague, network=network,
         tokens={"invitation": invitation_token(invitations["community"]),
                 "reset": reset_token(member), **build_calendar_feeds(member, other_member),
-                **build_blog_feeds(member, community, withdrawn)},
+                **build_blog_feeds(member, community, withdrawn),
+                **build_email_links(member)},
         forum=build_forum(community, member, other_member, facilitator),
         sessions=build_sessions(community, facilitator),
         # Before the library's: Arizona withdraws from a community there.
@@ -1005,6 +1029,18 @@ def build_calendar_feeds(member: User, georgian: User) -> dict[str, str]:
     # Fetched a moment ago: the next fetches within the hour write nothing, as a GET should.
     feeds.feed_owner(token)
     return {"calendar": token, "replaced_calendar": replaced}
+
+
+def build_email_links(member: User) -> dict[str, str]:
+    """The member's unsubscribe link for session emails, and an undo of an unsubscribe from
+    mentions (which they turned off)."""
+    from workspace.notifications import preferences  # noqa: PLC0415
+    from workspace.notifications.email import undo_token, unsubscribe_token  # noqa: PLC0415
+    from workspace.notifications.models import Cadence, Category  # noqa: PLC0415
+
+    preferences.choose(member, {Category.MENTIONS: Cadence.OFF})
+    return {"unsubscribe": unsubscribe_token(member.id, "category:sessions"),
+            "undo_unsubscribe": undo_token(member.id, {"mentions": None})}
 
 
 def build_forum(community: Community, member: User, georgian: User,
@@ -1246,6 +1282,8 @@ ENDPOINT_ARGUMENTS: dict[str, dict[str, Provider]] = {
     "calendar.feed": {"token": lambda w, role: w.tokens["calendar"]},
     "resources.summary_document": {"resource_id": lambda w, role: w.library["summary"]},
     "blog_feeds.member_feed": {"token": lambda w, role: w.tokens["blog_feed"]},
+    "email_settings.unsubscribe": {"token": lambda w, role: w.tokens["unsubscribe"]},
+    "email_settings.undo_unsubscribe": {"token": lambda w, role: w.tokens["undo_unsubscribe"]},
     # A blog's post_id names a blog post (elsewhere, a forum post).
     **{endpoint: {"post_id": lambda w, role: w.blog["post"]} for endpoint in (
         "blogs.post", "blogs.edit", "blogs.unpublish", "blogs.delete_draft", "blogs.make_public",
@@ -1429,6 +1467,14 @@ CASE_DATA: dict[tuple[str, str], dict[str, Provider]] = {
     ("auth.sign_in", "valid"): {"email": lambda w, role: "az.member@example.org",
                                 "password": lambda w, role: factories.PASSWORD},
     ("auth.confirm_time_zone", "valid"): {"time_zone": lambda w, role: "America/Phoenix"},
+    ("email_settings.settings", "valid"): {
+        **{category: lambda w, role: "default" for category in (
+            "mentions", "discussions", "blogs", "resources", "sessions", "action_items",
+            "membership", "moderation")},
+        "reminder_minutes": lambda w, role: "60"},
+    ("email_settings.community_defaults", "valid"): {
+        category: lambda w, role: "weekly"
+        for category in ("discussions", "blogs", "resources", "sessions")},
     ("communities.edit", "valid"): {
         "title": lambda w, role: "School Improvement P2P", "slug": _slug("community"),
         "kind": lambda w, role: "p2p", "status": lambda w, role: "in_progress",

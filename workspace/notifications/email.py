@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, has_request_context, render_template, request, url_for
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from workspace.auth.models import User
 from workspace.mail.models import OutboxMessage
@@ -25,6 +25,8 @@ from workspace.notifications.kinds import CATEGORIES
 from workspace.notifications.models import Cadence, Category, Notification, NotificationKind
 
 UNSUBSCRIBE_SALT = "email-unsubscribe"
+UNDO_SALT = "email-unsubscribe-undo"
+UNDO_MAX_AGE = 7 * 24 * 3600  # seconds: an undo is offered right after; a week is plenty
 
 
 # --- What an unsubscribe link stops --------------------------------------------------------
@@ -57,6 +59,26 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     if not isinstance(user_id, int) or not isinstance(scope, str):
         return None
     return user_id, scope
+
+
+def undo_token(user_id: int, previous: Mapping[str, str | None]) -> str:
+    """Signs what an unsubscribe turned off (category -> the person's choice before, None: the
+    defaults), so the page after it can offer "Undo" to someone who isn't signed in."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=UNDO_SALT).dumps(
+        [user_id, dict(previous)])
+
+
+def read_undo_token(token: str) -> tuple[int, dict[str, str | None]] | None:
+    try:
+        user_id, previous = URLSafeTimedSerializer(
+            current_app.config["SECRET_KEY"], salt=UNDO_SALT).loads(token, max_age=UNDO_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):  # SignatureExpired is a BadSignature
+        return None
+    if not isinstance(user_id, int) or not isinstance(previous, dict) or not all(
+            isinstance(key, str) and (value is None or isinstance(value, str))
+            for key, value in previous.items()):
+        return None
+    return user_id, previous
 
 
 @contextmanager
@@ -96,9 +118,9 @@ def email_person(user: User, scope: str, *, subject: str, template: str, key: st
                  **context: Any) -> OutboxMessage:
     """Queue one email to the person (in the caller's unit of work); `key` sends it once."""
     with links_context():
-        unsubscribe_url = url_for("notifications.unsubscribe",
+        unsubscribe_url = url_for("email_settings.unsubscribe",
                                   token=unsubscribe_token(user.id, scope), _external=True)
-        settings_url = url_for("notifications.email_settings", _external=True)
+        settings_url = url_for("email_settings.settings", _external=True)
         values = {**context, "person": user, "subject": subject, "scope": scope,
                   "scope_label": scope_label(scope), "unsubscribe_url": unsubscribe_url,
                   "settings_url": settings_url,
@@ -111,6 +133,13 @@ def email_person(user: User, scope: str, *, subject: str, template: str, key: st
                        attachments=attachments,
                        headers={"List-Unsubscribe": f"<{unsubscribe_url}>",
                                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+
+
+def is_known_scope(scope: str) -> bool:
+    """Whether an unsubscribe scope names something this workspace sends."""
+    kind, _, value = scope.partition(":")
+    return ((kind == "category" and value in {category.value for category in Category})
+            or (kind == "digest" and value in (Cadence.DAILY.value, Cadence.WEEKLY.value)))
 
 
 def scope_label(scope: str) -> str:

@@ -5,17 +5,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from workspace import errors
-from workspace.auth.models import User
 from workspace.errors import wants_json
-from workspace.extensions import csrf, db
 from workspace.notifications import (
     delivery,  # noqa: F401 - its job must be known everywhere
-    preferences,
     service,
 )
 from workspace.notifications.centre import Filters, centre_page
-from workspace.notifications.email import read_unsubscribe_token, scope_label
-from workspace.notifications.kinds import CATEGORIES
 from workspace.notifications.models import NotificationKind
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -89,33 +84,3 @@ def mark_read() -> ResponseReturnValue:
 
 def _notifications(count: int) -> str:
     return f"{count} notification{'s' if count != 1 else ''}"
-
-
-# --- Email: unsubscribe without signing in, and the person's email settings -----------------
-
-@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-@csrf.exempt  # the signed token is the credential; mail clients POST it without a form (RFC 8058)
-def unsubscribe(token: str) -> ResponseReturnValue:
-    found = read_unsubscribe_token(token)
-    person = db.session.get(User, found[0]) if found is not None else None
-    if found is None or person is None:
-        return render_template("notifications/unsubscribe.html", person=None,
-                               done=False), 404
-    scope = found[1]
-    if request.method == "POST":
-        preferences.unsubscribe(person, scope)
-        if request.form.get("List-Unsubscribe") == "One-Click":
-            return "", 204  # a mail client's one-click request: no page to show
-        return render_template("notifications/unsubscribe.html", person=person, done=True,
-                               label=scope_label(scope))
-    return render_template("notifications/unsubscribe.html", person=person, done=False,
-                           label=scope_label(scope))
-
-
-@bp.route("/email", methods=["GET"])
-@login_required
-def email_settings() -> ResponseReturnValue:
-    return render_template("notifications/email_settings.html",
-                           choices=preferences.choices_of(current_user),
-                           settings=preferences.settings_of(current_user),
-                           categories=CATEGORIES)
