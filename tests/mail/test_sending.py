@@ -132,9 +132,14 @@ def test_a_message_that_keeps_failing_is_failed_after_the_last_attempt(mail_serv
     assert send_job(message).state is JobState.FAILED
     assert mail_server.received == []
 
-    # Staff may try it again from the jobs page too: the same job, all its attempts back.
+    # Staff may try it again from the jobs page too: the same job, all its attempts back; the
+    # message waits again while attempts remain.
+    mail_server.data_answers = ["421 4.7.0 Almost there"]
     queue.retry(send_job(message).id)
     assert run_mail() == 1
+    assert (reread(message).state, reread(message).attempts) == (MailState.QUEUED,
+                                                                  SEND_ATTEMPTS + 1)
+    assert later() == 1
     assert (reread(message).state, len(mail_server.received)) == (MailState.SENT, 1)
 
 

@@ -80,8 +80,8 @@ def record_failure(payload: dict[str, Any], error: str, final: bool) -> None:
     message.attempts += 1
     message.error = error.removeprefix(f"{MailNotSent.__name__}: ").removeprefix(
         f"{MailRefused.__name__}: ")[:ERROR_MAX]
-    if final:
-        message.state = MailState.FAILED
+    # QUEUED while another attempt is due (also after staff retried the job from /staff/jobs).
+    message.state = MailState.FAILED if final else MailState.QUEUED
 
 
 @jobs.register(SEND_JOB, max_attempts=SEND_ATTEMPTS, on_failure=record_failure)
