@@ -45,7 +45,6 @@ def html_part(message_id: int) -> ResponseReturnValue:
     response = make_response(message.html_body)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Content-Security-Policy"] = HTML_PART_POLICY
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
