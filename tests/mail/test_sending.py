@@ -3,6 +3,8 @@ retried with back-off, permanent ones failed at once, and nothing ever sent twic
 
 from __future__ import annotations
 
+import socket
+import threading
 from email.message import Message
 
 import pytest
@@ -116,6 +118,28 @@ def test_an_unreachable_server_is_tried_again_until_it_answers(app_settings):
     finally:
         server.stop()
     assert (reread(message).state, len(server.received)) == (MailState.SENT, 1)
+
+
+def test_a_server_that_hangs_up_is_tried_again(app_settings):
+    """A server that takes the connection and closes it at once, without a greeting."""
+    listener = socket.create_server(("127.0.0.1", app_settings["MAIL_PORT"]))
+
+    def hang_up() -> None:
+        connection, _ = listener.accept()
+        connection.close()
+
+    hanging_up = threading.Thread(target=hang_up, daemon=True)
+    hanging_up.start()
+    message = welcome()
+    try:
+        assert run_mail() == 1
+    finally:
+        hanging_up.join(timeout=5)
+        listener.close()
+    message = reread(message)
+    assert (message.state, message.attempts) == (MailState.QUEUED, 1)
+    assert message.error.startswith("The mail server at 127.0.0.1:")
+    assert "hung up" in message.error
 
 
 def test_a_message_that_keeps_failing_is_failed_after_the_last_attempt(mail_server: MailServer):

@@ -99,7 +99,7 @@ def send(payload: dict[str, Any]) -> None:
     message.error = ""
 
 
-def message_id(message: OutboxMessage) -> str:
+def message_id_header(message: OutboxMessage) -> str:
     """The Message-ID header: the same for every attempt at this row, different for any other
     (the row's creation time tells apart databases that reuse ids)."""
     domain = current_app.config["MAIL_SENDER"].rsplit("@", 1)[-1].rstrip(">").strip()
@@ -114,7 +114,7 @@ def as_email(message: OutboxMessage) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     # One id per outbox row, kept across attempts, so a mail system that sees it twice can tell.
-    email["Message-ID"] = message_id(message)
+    email["Message-ID"] = message_id_header(message)
     for name, value in (message.headers or {}).items():
         email[name] = value
     email.set_content(message.body)
@@ -155,9 +155,11 @@ def _send_smtp(message: OutboxMessage) -> None:
     except smtplib.SMTPResponseException as exc:  # greeting, TLS, sign-in: the set-up
         raise MailNotSent(f"The mail server at {server} answered "
                           f"{_answer(exc.smtp_code, exc.smtp_error)}") from exc
+    except smtplib.SMTPServerDisconnected as exc:
+        raise MailNotSent(f"The mail server at {server} hung up: {exc}") from exc
     except TimeoutError as exc:
         raise MailNotSent(f"The mail server at {server} didn't answer in time.") from exc
-    except OSError as exc:  # refused, reset, hung up (smtplib's own errors are OSErrors too)
+    except OSError as exc:  # refused, reset, unknown host (smtplib's errors are OSErrors too)
         raise MailNotSent(f"Couldn't reach the mail server at {server}: "
                           f"{exc.strerror or exc}") from exc
 
