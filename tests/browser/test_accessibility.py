@@ -306,6 +306,37 @@ def test_a_session_answered_and_a_session_cancelled_pass_axe_and_reflow(
     assert not problems, "\n".join(problems)
 
 
+def test_the_outbox_with_a_failed_email_passes_axe_and_reflows(open_page: Callable[..., Page],
+                                                              live_server):
+    """The outbox as staff find it when the mail server refused something: the alert, the
+    message with its attempts, error and buttons, first; then filtered to the failed ones. And
+    Try again: the message waits to be sent."""
+    from workspace.mail.models import MailState, OutboxMessage
+
+    with live_server.database() as session:
+        refused = OutboxMessage(
+            recipient="gone@azed.gov", subject="A new reply in Monitoring",
+            body="A new reply.", html_body="<p>A new reply.</p>", state=MailState.FAILED,
+            attempts=1, error="The mail server refused the recipient: 550 5.1.1 No such user")
+        session.add(refused)
+        session.commit()
+        refused_id = refused.id
+    page = open_page()
+    driver = PointerDriver(page)
+    driver.sign_in(ROLES["staff"])
+    problems: list[str] = []
+    for path in ("/admin/outbox/", "/admin/outbox/?state=failed"):
+        driver.goto(path)
+        assert page.get_by_role("button", name=re.compile("^Try again")).count() == 1, path
+        problems += audit_state(page)
+    driver.navigate_by(page.get_by_role("button", name=re.compile("^Try again")))
+    assert page.locator(".usa-alert--success").count() == 1, page.url
+    problems += audit_state(page)
+    assert not problems, "\n".join(problems)
+    with live_server.database() as session:
+        assert session.get(OutboxMessage, refused_id).state is not MailState.FAILED
+
+
 def test_the_calendar_address_shown_once_passes_axe_and_copies_by_keyboard(
         open_page: Callable[..., Page], live_server):
     """The feed page as it is only once, after "Create my calendar address" (a POST the crawl

@@ -271,6 +271,14 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "mail.outbox": {
         "GET":                    "login    403      403      403     403     403      ok",
     },
+    "mail.html_part": {
+        # A failed email's HTML part, shown alone.
+        "GET":                    "login    403      403      403     403     403      ok",
+    },
+    "mail.retry": {
+        # A failed email, queued again.
+        "POST":                   "login    403      403      403     403     403      changed",
+    },
     "jobs.index": {
         "GET":                    "login    403      403      403     403     403      ok",
     },
@@ -1238,12 +1246,18 @@ def build_library(network: factories.Network, community: Community, other_state:
 
 
 def build_jobs() -> dict[str, int]:
-    """A background job that gave up, for staff to try again."""
+    """A background job that gave up, and an email the mail server refused, for staff to try
+    again."""
+    from workspace.mail.models import MailState, OutboxMessage  # noqa: PLC0415
+
     failed = Job(kind="preview", payload={"digest": "abc"}, state=JobState.FAILED, attempts=5,
                  max_attempts=5, last_error="OSError: the disk is full", finished_at=utcnow())
-    db.session.add(failed)
+    refused = OutboxMessage(recipient="gone@azed.gov", subject="Welcome", body="Hello.",
+                            html_body="<p>Hello.</p>", state=MailState.FAILED, attempts=1,
+                            error="The mail server refused the recipient: 550 No such user")
+    db.session.add_all([failed, refused])
     db.session.commit()
-    return {"failed": failed.id}
+    return {"failed": failed.id, "message": refused.id}
 
 
 Provider = Callable[[World, str], Any]  # (world, role) -> value
@@ -1268,6 +1282,7 @@ ARGUMENTS: dict[str, Provider] = {
     "session_id": lambda w, role: w.sessions["session"],
     "poll_id": lambda w, role: w.sessions["poll"],
     "job_id": lambda w, role: w.jobs["failed"],
+    "message_id": lambda w, role: w.jobs["message"],
     "comment_id": lambda w, role: w.blog["comment"],
     "image_id": lambda w, role: w.blog["image"],
     "resource_id": lambda w, role: w.library["resource"],

@@ -78,7 +78,7 @@ def test_what_a_handler_writes_commits_with_the_done_mark_and_not_when_it_fails(
     assert outbox_count() == 0  # the failed attempt's email went with it
 
     db.session.execute(update(Job).where(Job.id == job.id).values(run_at=utcnow()))
-    assert run_jobs() == 1
+    assert run_jobs(limit=1) == 1  # the email's own sending job is another job
     assert outbox_count() == 1
     assert reread(job).state is JobState.DONE
 
@@ -125,6 +125,75 @@ def test_the_error_kept_is_the_exception_type_and_message_cut_short(handlers):
     job = reread(job)
     assert job.last_error.startswith("ValueError: xxx")
     assert len(job.last_error) == queue.ERROR_MAX
+
+
+def test_a_permanent_failure_fails_the_job_at_once(register):
+    @register("test.refused", max_attempts=5)
+    def refused(payload):
+        raise queue.PermanentFailure("550 No such user here")
+
+    job = queue.enqueue("test.refused", {})
+    assert run_jobs() == 1
+    job = reread(job)
+    assert (job.state, job.attempts) == (JobState.FAILED, 1)
+    assert job.last_error == "PermanentFailure: 550 No such user here"
+    assert job.finished_at is not None
+
+
+def test_a_failure_hook_hears_of_each_attempt_and_its_writes_keep(register):
+    """The handler's writes roll back when it raises; the hook's commit with the failure."""
+    heard = []
+
+    def note(payload, error, final):
+        heard.append((payload["to"], error, final))
+        # A write of the hook's own (a bare row: queue_email would add a job to the count).
+        db.session.add(OutboxMessage(recipient=payload["to"], subject="It failed", body=error))
+
+    @register("test.failing", max_attempts=2, on_failure=note)
+    def failing(payload):
+        queue_email(payload["to"], "Never kept", "Rolled back with the attempt.")
+        raise ConnectionError("the server hung up")
+
+    job = queue.enqueue("test.failing", {"to": "az.member@example.org"})
+    assert run_jobs() == 1
+    db.session.execute(update(Job).where(Job.id == job.id).values(run_at=utcnow()))
+    assert run_jobs() == 1
+    assert heard == [("az.member@example.org", "ConnectionError: the server hung up", False),
+                     ("az.member@example.org", "ConnectionError: the server hung up", True)]
+    assert reread(job).state is JobState.FAILED
+    assert set(db.session.scalars(select(OutboxMessage.subject))) == {"It failed"}
+    assert outbox_count() == 2
+
+
+def test_a_failing_hook_never_loses_the_failure_mark(register):
+    def broken_hook(payload, error, final):
+        queue_email("az.member@example.org", "Half written", "Dropped with the hook.")
+        raise RuntimeError("the hook is broken")
+
+    @register("test.failing", max_attempts=1, on_failure=broken_hook)
+    def failing(payload):
+        raise ConnectionError("the server hung up")
+
+    job = queue.enqueue("test.failing", {})
+    assert run_jobs() == 1
+    job = reread(job)
+    assert (job.state, job.last_error) == (JobState.FAILED, "ConnectionError: the server hung up")
+    assert outbox_count() == 0
+
+
+def test_a_job_whose_worker_stopped_too_often_tells_its_hook_it_is_final(register):
+    heard = []
+
+    @register("test.hanging", max_attempts=1, on_failure=lambda p, e, final: heard.append(final))
+    def hanging(payload):
+        raise AssertionError("never run: it used up its attempts already")
+
+    job = Job(kind="test.hanging", payload={}, state=JobState.RUNNING, attempts=1,
+              max_attempts=1, locked_by="gone:1:worker", locked_until=utcnow() - timedelta(1))
+    db.session.add(job)
+    assert run_jobs() == 1
+    assert heard == [True]
+    assert reread(job).state is JobState.FAILED
 
 
 def test_back_off_doubles_from_thirty_seconds_up_to_an_hour():
@@ -251,8 +320,9 @@ def test_a_key_taken_meanwhile_by_another_unit_of_work_returns_its_job(handlers,
 
     assert queue.enqueue("test.record", {"n": 2}, key="preview:abc") is other
     db.session.commit()
-    assert outbox_count() == 1
-    assert db.session.scalar(select(func.count()).select_from(Job)) == 1
+    assert outbox_count() == 1  # the caller's own work (the email and its sending job) stays
+    assert db.session.scalar(select(func.count()).select_from(Job)
+                             .where(Job.key == "preview:abc")) == 1
 
 
 # --- Staff ----------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ Workers (`flask jobs work`, or one inside `flask serve` in development) call `ru
 claims a due job with a conditional UPDATE (on PostgreSQL after `SELECT ... FOR UPDATE SKIP
 LOCKED`, so workers pass each other by), which gives the worker a lease (`locked_until`); runs
 its handler; and marks it done, or schedules another attempt with back-off, or after
-`max_attempts` marks it failed for staff to see (`/staff/jobs`) and try again (`retry`).
+`max_attempts` marks it failed for staff to see (`/staff/jobs`) and try again (`retry`). A
+handler that knows trying again is pointless raises `PermanentFailure`: the job fails at once.
+A kind may also ask to hear of each failure (`on_failure`), in a transaction of its own, since
+the handler's own writes are rolled back when it raises.
 
 What is promised: a job that is done is never run again, and whatever its handler writes to the
 database commits in the same transaction as the done mark, so database work happens exactly once.
@@ -47,6 +50,8 @@ from workspace.jobs.models import (
 )
 
 Handler = Callable[[dict[str, Any]], None]
+# Told of each failed attempt: (payload, error as recorded, final: no attempt will follow).
+FailureHook = Callable[[dict[str, Any], str, bool], None]
 
 LEASE = timedelta(minutes=5)  # a handler must finish well within it
 FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4, 8 minutes ... up to LONGEST_RETRY
@@ -56,10 +61,16 @@ LEASE_RAN_OUT = ("A worker stopped while running it (its lease ran out before it
                  "it was run again.")
 
 
+class PermanentFailure(Exception):
+    """Raised by a handler for a failure that trying again won't mend (a mail server refusing
+    a recipient): the job fails at once, for staff, without its remaining attempts."""
+
+
 @dataclass(frozen=True)
 class Registration:
     handler: Handler
     max_attempts: int
+    on_failure: FailureHook | None = None
 
 
 # Every kind of job this process can run, filled in by @register as feature modules are
@@ -67,13 +78,14 @@ class Registration:
 HANDLERS: dict[str, Registration] = {}
 
 
-def register(kind: str, *,
-             max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Callable[[Handler], Handler]:
+def register(kind: str, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+             on_failure: FailureHook | None = None) -> Callable[[Handler], Handler]:
     """Name the handler of a kind of job: `@register("preview")` over `def f(payload): ...`.
 
     The handler runs in an app context of its own, without a request or a signed-in person;
     it raises to fail the attempt. It need not commit: what it writes commits with the job's
-    done mark (and is rolled back if it raises).
+    done mark (and is rolled back if it raises). `on_failure(payload, error, final)` is called
+    after each failed attempt; what it writes commits with the job's failure mark.
     """
     if not kind or len(kind) > KIND_MAX:
         raise ValueError(f"a job kind has 1 to {KIND_MAX} characters: {kind!r}")
@@ -87,7 +99,7 @@ def register(kind: str, *,
         if existing is not None and _name_of(existing.handler) != _name_of(handler):
             raise ValueError(f"the job kind {kind!r} is handled by "
                              f"{_name_of(existing.handler)} already")
-        HANDLERS[kind] = Registration(handler, max_attempts)
+        HANDLERS[kind] = Registration(handler, max_attempts, on_failure)
         return handler
 
     return decorator
@@ -217,7 +229,8 @@ def _run(claimed: Claimed, worker_id: str) -> None:
         return
     if claimed.attempts > claimed.max_attempts:
         # Claimed again after its worker stopped, once too often: it may be what stops them.
-        _fail(claimed, worker_id, LEASE_RAN_OUT + " It has used up its attempts.", final=True)
+        _fail(claimed, worker_id, LEASE_RAN_OUT + " It has used up its attempts.", final=True,
+              on_failure=registration.on_failure)
         return
     try:
         registration.handler(claimed.payload)
@@ -225,7 +238,9 @@ def _run(claimed: Claimed, worker_id: str) -> None:
     except Exception as exc:  # noqa: BLE001 - any failure of a job fails that job, not the worker
         db.session.rollback()
         _fail(claimed, worker_id, f"{type(exc).__name__}: {exc}",
-              final=claimed.attempts >= claimed.max_attempts, exc=exc)
+              final=(isinstance(exc, PermanentFailure)
+                     or claimed.attempts >= claimed.max_attempts),
+              exc=exc, on_failure=registration.on_failure)
 
 
 def _held_by(claimed: Claimed, worker_id: str) -> ColumnElement[bool]:
@@ -249,7 +264,7 @@ def _finish(claimed: Claimed, worker_id: str) -> None:
 
 
 def _fail(claimed: Claimed, worker_id: str, error: str, *, final: bool,
-          exc: BaseException | None = None) -> None:
+          exc: BaseException | None = None, on_failure: FailureHook | None = None) -> None:
     now = utcnow()
     values: dict[str, Any] = {"last_error": error[:ERROR_MAX], "locked_until": None}
     if final:
@@ -263,8 +278,17 @@ def _fail(claimed: Claimed, worker_id: str, error: str, *, final: bool,
         current_app.logger.warning("job %s (%s) failed on attempt %s of %s: %s", claimed.id,
                                    claimed.kind, claimed.attempts, claimed.max_attempts, error,
                                    exc_info=exc)
-    db.session.execute(update(Job).where(_held_by(claimed, worker_id)).values(**values)
-                       .execution_options(synchronize_session=False))
+    result = db.session.execute(update(Job).where(_held_by(claimed, worker_id)).values(**values)
+                                .execution_options(synchronize_session=False))
+    # Only the worker holding the job speaks for it; a hook that fails loses its own writes
+    # (the savepoint), never the failure mark.
+    if on_failure is not None and result.rowcount == 1:  # type: ignore[attr-defined]
+        try:
+            with db.session.begin_nested():
+                on_failure(claimed.payload, error[:ERROR_MAX], final)
+        except Exception:  # noqa: BLE001 - the job's failure is recorded whatever the hook does
+            current_app.logger.exception("the failure hook of job %s (%s) failed", claimed.id,
+                                         claimed.kind)
     db.session.commit()
 
 

@@ -11,6 +11,7 @@ from workspace.database import created, enum_type, intpk
 from workspace.extensions import Model
 
 KEY_MAX = 200
+ERROR_MAX = 500
 
 
 class MailState(enum.StrEnum):
@@ -51,4 +52,4 @@ class OutboxMessage(Model):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[created]
     sent_at: Mapped[datetime | None]
-    error: Mapped[str] = mapped_column(String(500), default="")
+    error: Mapped[str] = mapped_column(String(ERROR_MAX), default="")  # the last one
