@@ -27,14 +27,14 @@ import json
 import os
 import random
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workspace import errors
@@ -141,6 +141,28 @@ def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None,
             raise
         return existing
     return job
+
+
+def enqueue_new(kind: str, work: Sequence[tuple[dict[str, Any], str | None]]) -> int:
+    """Ask for many jobs of one kind in one INSERT (a digest's batch of emails), within the
+    caller's unit of work. For work that is new by construction: keys are not looked up, so a
+    key already unfinished makes the INSERT fail rather than return that job."""
+    registration = HANDLERS.get(kind)
+    if registration is None:
+        raise ValueError(f"no handler is registered for the job kind {kind!r}")
+    if not work:
+        return 0
+    now = utcnow()
+    rows = []
+    for payload, key in work:
+        json.dumps(payload)
+        if key is not None and not 0 < len(key) <= KEY_MAX:
+            raise ValueError(f"a job key has 1 to {KEY_MAX} characters: {key!r}")
+        rows.append({"kind": kind, "payload": payload, "key": key, "run_at": now,
+                     "state": JobState.QUEUED, "attempts": 0,
+                     "max_attempts": registration.max_attempts, "created_at": now})
+    db.session.execute(insert(Job), rows)
+    return len(rows)
 
 
 def _unfinished_job_with(key: str) -> Job | None:

@@ -23,13 +23,14 @@ mail system that notices duplicates can drop it.
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from workspace import errors
 from workspace.database import utcnow
@@ -51,24 +52,65 @@ class MailRefused(jobs.PermanentFailure):
     """The mail server refused the message for good (5xx): trying again won't change that."""
 
 
+@dataclass(frozen=True)
+class Email:
+    """One email as the outbox keeps it, before it is queued."""
+
+    recipient: str
+    subject: str
+    body: str  # the plain-text part
+    html: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    attachments: Sequence[Mapping[str, Any]] = ()
+    key: str | None = None  # asking twice with one key queues once
+    user_id: int | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {"recipient": self.recipient, "subject": self.subject[:200], "body": self.body,
+                "html_body": self.html, "headers": dict(self.headers),
+                "attachments": [dict(each) for each in self.attachments], "key": self.key,
+                "user_id": self.user_id, "state": MailState.QUEUED, "attempts": 0}
+
+
 def queue_email(recipient: str, subject: str, body: str, *, html: str = "",
                 headers: Mapping[str, str] | None = None,
                 attachments: Iterable[Mapping[str, Any]] = (), key: str | None = None,
                 user_id: int | None = None) -> OutboxMessage:
     """Add an email to the outbox within the caller's unit of work (flush, never commit); it is
     sent after the commit. With a `key`, asking again returns the message already queued."""
-    if key is not None:
-        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+    return queue(Email(recipient, subject, body, html, dict(headers or {}), tuple(attachments),
+                       key, user_id))
+
+
+def queue(email: Email) -> OutboxMessage:
+    """queue_email for an Email already built."""
+    if email.key is not None:
+        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.key == email.key))
         if existing is not None:
             return existing
-    message = OutboxMessage(recipient=recipient, subject=subject[:200], body=body,
-                            html_body=html, headers=dict(headers or {}),
-                            attachments=[dict(each) for each in attachments], key=key,
-                            user_id=user_id, state=MailState.QUEUED, attempts=0)
+    message = OutboxMessage(**email.row())
     db.session.add(message)
     db.session.flush()
     jobs.enqueue(SEND_JOB, {"message_id": message.id}, key=f"{SEND_JOB}:{message.id}")
     return message
+
+
+def queue_many(emails: Sequence[Email]) -> int:
+    """Queue many emails in a few statements whatever their number (digests: a batch at a
+    time); keys queued already are left alone. How many were queued."""
+    keys = [email.key for email in emails if email.key is not None]
+    taken = set(db.session.scalars(select(OutboxMessage.key).where(
+        OutboxMessage.key.in_(keys)))) if keys else set()
+    rows = [{**email.row(), "created_at": utcnow()} for email in emails
+            if email.key is None or email.key not in taken]
+    if not rows:
+        return 0
+    # Without an order asked of RETURNING, SQLite and PostgreSQL insert many rows per statement.
+    message_ids = db.session.scalars(insert(OutboxMessage).returning(OutboxMessage.id),
+                                     rows).all()
+    jobs.enqueue_new(SEND_JOB, [({"message_id": message_id}, f"{SEND_JOB}:{message_id}")
+                                for message_id in sorted(message_ids)])
+    return len(message_ids)
 
 
 def record_failure(payload: dict[str, Any], error: str, final: bool) -> None:

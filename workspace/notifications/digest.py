@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, render_template, url_for
-from sqlalchemy import and_, func, insert, or_, select, update
+from flask import current_app, url_for
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -48,18 +48,9 @@ from workspace.database import utcnow
 from workspace.errors import Invalid
 from workspace.extensions import db
 from workspace.forums.models import Post, Topic
-from workspace.jobs import queue as jobs
-from workspace.jobs.models import Job, JobState
-from workspace.mail.models import MailState, OutboxMessage
-from workspace.mail.service import SEND_JOB
+from workspace.mail.service import Email, queue_many
 from workspace.notifications.digest_models import DigestRun
-from workspace.notifications.email import (
-    digest_scope,
-    external,
-    links_context,
-    scope_label,
-    unsubscribe_token,
-)
+from workspace.notifications.email import digest_scope, external, links_context, render_email
 from workspace.notifications.kinds import COMMUNITY_CATEGORIES, category_of, group_phrase
 from workspace.notifications.models import Cadence, Category, Notification
 from workspace.notifications.preferences import EmailChoices
@@ -408,51 +399,9 @@ def reader_zone_name(person: User) -> str:
 
 # --- Rendering and queueing a batch's digests ------------------------------------------------
 
-def _render(digest: Digest, common: dict[str, Any], key: str) -> dict[str, Any]:
-    """The digest as an outbox row: the text and HTML parts and headers email_person gives every
-    email (notifications.email), for the batch's single insert."""
-    person = digest.person
-    scope = digest_scope(digest.cadence)
-    unsubscribe_url = url_for("notifications.unsubscribe",
-                              token=unsubscribe_token(person.id, scope), _external=True)
-    values = {**common, "digest": digest, "person": person, "subject": digest.subject,
-              "scope": scope, "scope_label": scope_label(scope),
-              "unsubscribe_url": unsubscribe_url}
-    return {"recipient": person.email, "user_id": person.id, "subject": digest.subject[:200],
-            "body": render_template("email/digest.txt", **values),
-            "html_body": render_template("email/digest.html", **values),
-            "headers": {"List-Unsubscribe": f"<{unsubscribe_url}>",
-                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-            "attachments": [], "key": key, "state": MailState.QUEUED, "attempts": 0}
-
-
-def _common_values() -> dict[str, Any]:
-    config = current_app.config
-    return {"settings_url": url_for("notifications.email_settings", _external=True),
-            "home_url": url_for("home.index", _external=True),
-            "site_name": config["SITE_NAME"], "network_name": config["NETWORK_NAME"]}
-
-
-def _queue(rows: list[dict[str, Any]], now: datetime) -> int:
-    """Put a batch's digests in the outbox, each with its "mail.send" job, in a few statements
-    (queue_email's work for many messages at once); a key queued already is left alone."""
-    if not rows:
-        return 0
-    taken = set(db.session.scalars(select(OutboxMessage.key).where(
-        OutboxMessage.key.in_([row["key"] for row in rows]))))
-    rows = [{**row, "created_at": now} for row in rows if row["key"] not in taken]
-    if not rows:
-        return 0
-    # Without an order asked of RETURNING, SQLite and PostgreSQL insert many rows per statement.
-    message_ids = sorted(db.session.scalars(insert(OutboxMessage).returning(OutboxMessage.id),
-                                            rows).all())
-    attempts = jobs.HANDLERS[SEND_JOB].max_attempts
-    db.session.execute(insert(Job), [
-        {"kind": SEND_JOB, "payload": {"message_id": message_id},
-         "key": f"{SEND_JOB}:{message_id}", "state": JobState.QUEUED, "attempts": 0,
-         "max_attempts": attempts, "run_at": now, "created_at": now}
-        for message_id in message_ids])
-    return len(message_ids)
+def _render(digest: Digest, key: str) -> Email:
+    return render_email(digest.person, digest_scope(digest.cadence), subject=digest.subject,
+                        template="digest", key=key, digest=digest)
 
 
 # --- The run -----------------------------------------------------------------------------------
@@ -494,13 +443,12 @@ def _send(cadence: Cadence, batch_size: int, dry_run: bool, now: datetime) -> Di
     try:
         with links_context():
             content = Content.load(start, end, now)
-            common = _common_values()
             for batch in _batches(cursor, batch_size, start, end, content):
-                rows = [_render(digest, common, digest_key(cadence, report.run_id, person.id))
+                rows = [_render(digest, digest_key(cadence, report.run_id, person.id))
                         for person in batch.people
                         if not batch.choices.is_paused(person.id)
                         and (digest := digest_of(person, batch, content, cadence, now)).has_news]
-                emails = len(rows) if dry_run else _queue(rows, now)
+                emails = len(rows) if dry_run else queue_many(rows)
                 cursor = batch.last_user_id
                 report.people += len(batch.people)
                 report.emails += emails

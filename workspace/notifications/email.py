@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from workspace.auth.models import User
 from workspace.mail.models import OutboxMessage
-from workspace.mail.service import queue_email
+from workspace.mail.service import Email, queue
 from workspace.notifications.kinds import CATEGORIES
 from workspace.notifications.models import Cadence, Category, Notification, NotificationKind
 
@@ -117,22 +117,32 @@ def email_person(user: User, scope: str, *, subject: str, template: str, key: st
                  attachments: Iterable[Mapping[str, Any]] = (),
                  **context: Any) -> OutboxMessage:
     """Queue one email to the person (in the caller's unit of work); `key` sends it once."""
+    return queue(render_email(user, scope, subject=subject, template=template, key=key,
+                              attachments=attachments, **context))
+
+
+def render_email(user: User, scope: str, *, subject: str, template: str, key: str,
+                 attachments: Iterable[Mapping[str, Any]] = (), **context: Any) -> Email:
+    """The email as email_person queues it, for callers that queue many at once (digests).
+
+    `templates/email/<template>.txt` and `.html` get the context, the person, and the links
+    every email carries: back to the workspace, to the settings, and to unsubscribe from
+    `scope` (also as List-Unsubscribe headers, RFC 8058 one-click)."""
     with links_context():
         unsubscribe_url = url_for("email_settings.unsubscribe",
                                   token=unsubscribe_token(user.id, scope), _external=True)
-        settings_url = url_for("email_settings.settings", _external=True)
         values = {**context, "person": user, "subject": subject, "scope": scope,
                   "scope_label": scope_label(scope), "unsubscribe_url": unsubscribe_url,
-                  "settings_url": settings_url,
+                  "settings_url": url_for("email_settings.settings", _external=True),
                   "home_url": url_for("home.index", _external=True),
                   "site_name": current_app.config["SITE_NAME"],
                   "network_name": current_app.config["NETWORK_NAME"]}
         text = render_template(f"email/{template}.txt", **values)
         html = render_template(f"email/{template}.html", **values)
-    return queue_email(user.email, subject, text, html=html, key=key, user_id=user.id,
-                       attachments=attachments,
-                       headers={"List-Unsubscribe": f"<{unsubscribe_url}>",
-                                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    return Email(user.email, subject, text, html,
+                 {"List-Unsubscribe": f"<{unsubscribe_url}>",
+                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+                 tuple(attachments), key, user.id)
 
 
 def is_known_scope(scope: str) -> bool:
