@@ -15,7 +15,17 @@ from workspace.database import utcnow
 from workspace.forums.forms import BODY_HINT
 from workspace.policy import Action
 from workspace.policy import sessions as session_policy
-from workspace.sessions import actions, notes, pages, polls, record, room, service
+from workspace.sessions import (
+    actions,
+    notes,
+    notices,  # noqa: F401 - the .ics session emails carry, which subjects people may see
+    pages,
+    polls,
+    record,
+    reminders,  # noqa: F401 - the reminder job must be known everywhere
+    room,
+    service,
+)
 from workspace.sessions.forms import (
     CancelForm,
     EditSessionForm,

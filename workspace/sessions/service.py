@@ -16,7 +16,7 @@ from workspace.communities.models import Community
 from workspace.database import utcnow
 from workspace.extensions import db
 from workspace.notifications.models import NotificationKind
-from workspace.notifications.service import Subject, notify_many
+from workspace.notifications.service import Subject, Thread, notify_many
 from workspace.policy import sessions as session_policy
 from workspace.sessions import pages
 from workspace.sessions.models import (
@@ -303,6 +303,8 @@ def schedule(author: User, community: Community, plan: Plan, *,
             writing.tell_mentioned(author, community, text, link=session_link(first),
                                    title=f"the session “{first.label}”",
                                    subject=Subject(SUBJECT, first.id))
+        if sessions[-1].ends_at > utcnow():  # a session written down afterwards is no news
+            _tell_scheduled(author, first, description)
         db.session.commit()
         return first
 
@@ -318,6 +320,26 @@ def next_number(community: Community) -> int:
 
 def session_link(session: LiveSession) -> str:
     return f"/communities/{session.community.slug}/sessions/{session.id}"
+
+
+def thread_of(session: LiveSession) -> Thread:
+    """What the notification centre groups a session's notices under."""
+    return Thread(f"{SUBJECT}:{session.id}", session.label)
+
+
+def _tell_scheduled(author: User, first: LiveSession, description: str) -> None:
+    """The community's people who may see the session hear of it, once for a whole repeat
+    (its first session stands for it); the one who scheduled it knows."""
+    community = first.community
+    when = when_text(first)
+    repeats = description[:1].lower() + description[1:]  # "every other week, 6 times"
+    message = (f"{author.name} scheduled “{first.label}”, {repeats}, from {when}."
+               if description else f"{author.name} scheduled “{first.label}” for {when}.")
+    notify_many(select(User.id).where(User.id.in_(policy.reader_ids(community)),
+                                      User.id != author.id),
+                NotificationKind.SESSION_SCHEDULED, message, session_link(first), actor=author,
+                community=community, subject=Subject(SUBJECT, first.id),
+                thread=thread_of(first))
 
 
 def _people_coming(session: LiveSession, actor: User) -> Select:
@@ -359,7 +381,7 @@ def change(actor: User, session: LiveSession, plan: Plan, *, reason: str = "") -
         notify_many(_people_coming(session, actor), NotificationKind.SESSION_CHANGED,
                     f"{actor.name} moved “{session.label}” to {when_text(session)}: {reason}",
                     session_link(session), actor=actor, community=community,
-                    subject=Subject(SUBJECT, session.id))
+                    subject=Subject(SUBJECT, session.id), thread=thread_of(session))
     _tell_page(session, "This session was rescheduled." if moved else
                "The facilitators updated this session.")
     db.session.commit()
@@ -410,7 +432,7 @@ def cancel(actor: User, session: LiveSession, *, reason: str,
         notify_many(_people_coming(each, actor), NotificationKind.SESSION_CANCELLED,
                     f"{actor.name} cancelled “{each.label}”: {reason}",
                     session_link(each), actor=actor, community=community,
-                    subject=Subject(SUBJECT, each.id))
+                    subject=Subject(SUBJECT, each.id), thread=thread_of(each))
         _tell_page(each, f"This session was cancelled: {reason}")
     db.session.commit()
     return cancelled
