@@ -67,9 +67,9 @@ def send_reminders(now: datetime | None = None) -> int:
                                                      Rsvp.answer.in_(COMING)),
         select(LiveSession.id, LiveSession.author_id).where(LiveSession.id.in_(ids),
                                                             ~answered.exists()))).all()
-    reminded = set(db.session.execute(
+    reminded = {tuple(row) for row in db.session.execute(
         select(ReminderSent.session_id, ReminderSent.user_id, ReminderSent.starts_at)
-        .where(ReminderSent.session_id.in_(ids))).tuples())
+        .where(ReminderSent.session_id.in_(ids)))}
     choices = EmailChoices.load({user_id for _, user_id in coming}, [])
     due: dict[int, list[int]] = defaultdict(list)
     for session_id, user_id in coming:
