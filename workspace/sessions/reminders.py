@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, union
+from sqlalchemy import insert, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from workspace import policy
@@ -94,10 +94,10 @@ def _remind(session: LiveSession, user_ids: list[int], now: datetime) -> list[in
         f"({when_text(session)}).", session_link(session), actor=None,
         community=session.community, subject=Subject(SUBJECT, session.id),
         thread=thread_of(session))
-    db.session.add_all(ReminderSent(session_id=session.id, user_id=user_id,
-                                    starts_at=session.starts_at, sent_at=now)
-                       for user_id in told)
-    db.session.flush()
+    if told:
+        db.session.execute(insert(ReminderSent), [
+            {"session_id": session.id, "user_id": user_id, "starts_at": session.starts_at,
+             "sent_at": now} for user_id in told])
     return told
 
 
