@@ -115,7 +115,9 @@ def test_an_action_item_tells_whom_it_is_newly_given_to(community, facilitator, 
                                      starts_at=utcnow() - timedelta(minutes=5))
     item = actions.add_action_item(facilitator, session, text="Draft the family survey")
     actions.update_action_item(facilitator, item, owner_id=member.id)
-    actions.update_action_item(facilitator, item, text="Draft the family survey (short)")
+    due = utcnow().date() + timedelta(days=30)
+    actions.update_action_item(facilitator, item, text="Draft the family survey (short)",
+                               due_on=due.isoformat())
     actions.update_action_item(facilitator, item, owner_id=None,
                                organization_id=other_member.organization_id)
     notices = list(db.session.execute(select(Notification.user_id, Notification.message)
@@ -123,6 +125,6 @@ def test_an_action_item_tells_whom_it_is_newly_given_to(community, facilitator, 
                                       .order_by(Notification.id)))
     assert [tuple(row) for row in notices] == [
         (member.id, "Facilitator gave you an action item in “Progress monitoring”: Draft the "
-                    "family survey"),
+                    "family survey."),
         (other_member.id, "Facilitator gave Georgia an action item in “Progress monitoring”: "
-                          "Draft the family survey (short)")]
+                          f"Draft the family survey (short), due {due:%B} {due.day}.")]

@@ -173,7 +173,8 @@ def _tell_assigned(actor: User, item: ActionItem, session: LiveSession, *,
         return
     may_see = or_(User.id.in_(policy.reader_ids(session.community)),
                   User.id.in_(policy.staff_ids()))
-    due = f" (due {item.due_on:%B} {item.due_on.day})" if item.due_on else ""
+    due = f", due {item.due_on:%B} {item.due_on.day}" if item.due_on else ""
+    text = item.text.rstrip(".")
     kind, target_id = given_to
     if kind == "person":
         recipients = select(User.id).where(User.id == target_id, may_see)
@@ -184,7 +185,7 @@ def _tell_assigned(actor: User, item: ActionItem, session: LiveSession, *,
         whom = organization_name(state) if state is not None else "your state"
     notify_many(recipients.where(User.id != actor.id), NotificationKind.ACTION_ITEM,
                 f"{actor.name} gave {whom} an action item in “{session.label}”: "
-                f"{item.text}{due}", session_link(session), actor=actor,
+                f"{text}{due}.", session_link(session), actor=actor,
                 community=session.community, subject=Subject(ACTION_ITEM_SUBJECT, item.id),
                 thread=thread_of(session))
 
