@@ -47,7 +47,10 @@ def serve_command(host: str, port: int) -> None:
 
 
 def register(app: Flask) -> None:
+    from workspace.sessions.cli import sessions_group  # noqa: PLC0415 - features load late
+
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(jobs_group)
     app.cli.add_command(digest_group)
+    app.cli.add_command(sessions_group)

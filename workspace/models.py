@@ -40,7 +40,14 @@ from workspace.resources.models import (
     ResourceVersion,
 )
 from workspace.sessions.action_models import ActionItem
-from workspace.sessions.models import Attendance, CalendarFeed, LiveSession, Repeat, Rsvp
+from workspace.sessions.models import (
+    Attendance,
+    CalendarFeed,
+    LiveSession,
+    ReminderSent,
+    Repeat,
+    Rsvp,
+)
 from workspace.sessions.poll_models import Poll, PollOption, PollVote
 from workspace.writing.models import Draft
 
@@ -49,7 +56,8 @@ __all__ = ["Announcement", "CategorySubscription", "Community", "CommunityOrgani
            "DigestRun", "Notification", "Organization", "OutboxMessage", "Post", "PostRevision",
            "Reaction",
            "ReadMark", "Topic", "TopicSubscription", "User", "Attendance", "CalendarFeed",
-           "LiveSession", "Repeat", "Rsvp", "ActionItem", "Poll", "PollOption", "PollVote",
+           "LiveSession", "Repeat", "ReminderSent", "Rsvp", "ActionItem", "Poll", "PollOption",
+           "PollVote",
            "Job", "StoredFile", "Resource", "ResourceVersion", "ResourceTag", "ResourceState",
            "Collection", "CollectionItem", "BlogComment", "BlogFeed", "BlogImage", "BlogPost",
            "BlogReaction", "BlogRevision", "BlogSettings", "BlogSubscription", "BlogTag"]

@@ -51,8 +51,11 @@ def main(argv: list[str] | None = None) -> None:
     if mode != GEVENT:
         parser.error(f"SOCKETIO_ASYNC_MODE is {mode!r}; this server needs 'gevent'.")
     if app.config.get("JOBS_IN_PROCESS") is not False:
+        from workspace.jobs.queue import start_recurring  # noqa: PLC0415
         from workspace.jobs.worker import start_in_process  # noqa: PLC0415
 
+        with app.app_context():
+            start_recurring()  # reminders and the like, which need a worker to keep going
         start_in_process(app)
         print("Background jobs run in this process (JOBS_IN_PROCESS=0 leaves them to "
               "`flask jobs work`).", flush=True)

@@ -125,7 +125,10 @@ def test_sigterm_stops_the_worker_after_the_job_it_is_running(app, register):
     assert "Ctrl+C stops after the current job" in result.output
     assert result.output.strip().endswith("1 job run.")
     assert ran == [1]
-    assert states() == {JobState.DONE: 1, JobState.QUEUED: 1}
+    # Waiting: the second job, and the reminders' job that a worker starting queues.
+    assert states() == {JobState.DONE: 1, JobState.QUEUED: 2}
+    assert db.session.scalar(select(Job.kind).where(Job.state == JobState.QUEUED,
+                                                    Job.key.is_not(None))) == "sessions.remind"
     assert signal.getsignal(signal.SIGTERM) is handler_before
 
 

@@ -37,6 +37,7 @@ def work_command(burst: bool, worker_id: str | None) -> None:
     for stopping_signal in (signal.SIGTERM, signal.SIGINT):
         previous[stopping_signal] = signal.signal(stopping_signal, stop_after_this_job)
     if not burst:
+        queue.start_recurring()  # reminders and the like, which need a worker to keep going
         click.echo(f"Working on jobs as {worker.worker_id}; Ctrl+C stops after the current job.")
     try:
         ran = worker.run(burst=burst)

@@ -169,6 +169,29 @@ def _unfinished_job_with(key: str) -> Job | None:
     return db.session.scalar(select(Job).where(Job.key == key, Job.state != JobState.DONE))
 
 
+# Jobs that keep themselves going, each run queueing the next (enqueue_next): a worker that
+# starts for good queues any of them that isn't waiting already (start_recurring).
+RECURRING: set[str] = set()
+
+
+def start_recurring() -> list[str]:
+    """Queue each recurring job unless it is waiting (its key keeps it one); commits."""
+    kinds = sorted(kind for kind in RECURRING if kind in HANDLERS)
+    for kind in kinds:
+        enqueue(kind, {}, key=kind)
+    db.session.commit()
+    return kinds
+
+
+def enqueue_next(kind: str, payload: dict[str, Any], *, key: str, run_at: datetime) -> Job:
+    """From a job that keeps itself going (reminders every minute): queue its next run under
+    its own key. The running job hands the key over in the unit of work its done mark commits
+    in, so exactly one run waits; if this run fails, it keeps the key and is retried."""
+    db.session.execute(update(Job).where(Job.key == key, Job.state == JobState.RUNNING)
+                       .values(key=None).execution_options(synchronize_session=False))
+    return enqueue(kind, payload, key=key, run_at=run_at)
+
+
 # --- Running jobs ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)

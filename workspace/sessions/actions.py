@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, raiseload
 
 from workspace import errors, policy, realtime
@@ -16,15 +16,19 @@ from workspace.auth.models import User
 from workspace.communities.models import CommunityOrganization, OrganizationRole
 from workspace.database import utcnow
 from workspace.extensions import db
+from workspace.notifications.models import NotificationKind
+from workspace.notifications.service import Subject, notify_many
 from workspace.organizations.models import Organization
 from workspace.policy import action_items as action_policy
 from workspace.policy import sessions as session_policy
 from workspace.sessions import room
 from workspace.sessions.action_models import ACTION_TEXT_MAX, ActionItem
 from workspace.sessions.models import LiveSession
+from workspace.sessions.service import session_link, session_thread
 from workspace.timezones import zone
 
 UNSET = object()  # a field the update didn't mention keeps its value
+ACTION_ITEM_SUBJECT = "action_item"
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -149,6 +153,43 @@ def _announce(session: LiveSession) -> None:
         to=room.room_name(session))
 
 
+# --- Telling whom an item is given to --------------------------------------------------------
+
+def _given_to(item: ActionItem) -> tuple[str, int] | None:
+    """Whom the item is for: its owner when it names one, else its state, else no one."""
+    if item.owner_id is not None:
+        return ("person", item.owner_id)
+    if item.organization_id is not None:
+        return ("state", item.organization_id)
+    return None
+
+
+def _tell_assigned(actor: User, item: ActionItem, session: LiveSession, *,
+                   before: tuple[str, int] | None) -> None:
+    """Tell whom the item is newly given to (not the one who gave it): its owner, or when it
+    names only a state, that state's people who may see the community."""
+    given_to = _given_to(item)
+    if given_to is None or given_to == before:
+        return
+    may_see = or_(User.id.in_(policy.reader_ids(session.community)),
+                  User.id.in_(policy.staff_ids()))
+    due = f", due {item.due_on:%B} {item.due_on.day}" if item.due_on else ""
+    text = item.text.rstrip(".")
+    kind, target_id = given_to
+    if kind == "person":
+        recipients = select(User.id).where(User.id == target_id, may_see)
+        whom = "you"
+    else:
+        recipients = select(User.id).where(User.organization_id == target_id, may_see)
+        state = db.session.get(Organization, target_id)
+        whom = organization_name(state) if state is not None else "your state"
+    notify_many(recipients.where(User.id != actor.id), NotificationKind.ACTION_ITEM,
+                f"{actor.name} gave {whom} an action item in “{session.label}”: "
+                f"{text}{due}.", session_link(session), actor=actor,
+                community=session.community, subject=Subject(ACTION_ITEM_SUBJECT, item.id),
+                thread=session_thread(session))
+
+
 # --- Writing ---------------------------------------------------------------------------------
 
 def add_action_item(author: User, session: LiveSession, *, text: Any,
@@ -164,6 +205,7 @@ def add_action_item(author: User, session: LiveSession, *, text: Any,
     item.due_on = _due_on(session, due_on)
     db.session.add(item)
     _announce(session)
+    _tell_assigned(author, item, session, before=None)
     db.session.commit()
     return item
 
@@ -175,6 +217,7 @@ def update_action_item(actor: User, item: ActionItem, *, text: Any = UNSET,
     session = item.session
     policy.require(actor, session_policy.may_enter_room, session)
     policy.require(actor, action_policy.may_change_action_item, item)
+    given_to = _given_to(item)
     if text is not UNSET:
         item.text = _clean_text(text)
     if organization_id is not UNSET:
@@ -191,6 +234,7 @@ def update_action_item(actor: User, item: ActionItem, *, text: Any = UNSET,
         item.done_at = (item.done_at or utcnow()) if done else None
     item.updated_at = utcnow()
     _announce(session)
+    _tell_assigned(actor, item, session, before=given_to)
     db.session.commit()
     return item
 

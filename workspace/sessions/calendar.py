@@ -10,13 +10,15 @@ which is how Outlook and Google expect a series.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrule, rrulestr
-from icalendar import Calendar, Event, vDuration, vRecur
+from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur
 from icalendar.enums import STATUS
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, raiseload
@@ -101,10 +103,10 @@ def _event(session: LiveSession, *, uid: str, sequence: int, may_attend: bool, b
 
 
 def _calendar(events: list[Event], *, moments: list[datetime],
-              name: str | None = None) -> Calendar:
+              name: str | None = None, method: str = "PUBLISH") -> Calendar:
     """A calendar of the events, with a VTIMEZONE for each zone they use; `moments` are the
     earliest and latest instants they cover."""
-    calendar = Calendar.new(prodid=PRODID, method="PUBLISH", calscale="GREGORIAN", name=name,
+    calendar = Calendar.new(prodid=PRODID, method=method, calscale="GREGORIAN", name=name,
                             refresh_interval=REFRESH if name else None)
     calendar.pop("UID", None)  # Calendar.new invents one per call; a feed's must not change
     if name:
@@ -122,6 +124,12 @@ def _calendar(events: list[Event], *, moments: list[datetime],
 def _sequence(session: LiveSession) -> int:
     # An occurrence's changes add to its repeat's, so either kind of edit raises it.
     return session.sequence + (session.repeat.sequence if session.repeat is not None else 0)
+
+
+def ics_filename(label: str, suffix: str = "") -> str:
+    """"session-3-family-roles.ics": a file name from a session's label."""
+    words = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    return f"{words[:60].rstrip('-') or 'session'}{suffix}.ics"
 
 
 def session_ics(session: LiveSession, *, may_attend: bool, base_url: str) -> bytes:
@@ -204,15 +212,20 @@ def _repeat_events(repeat: Repeat, occurrences: list[LiveSession], *, may_attend
     if dropped:
         master.add("EXDATE", dropped)
     events = [master]
-    for session in occurrences:
-        if not _is_override(session):
-            continue
-        override = _event(session, uid=repeat.uid, sequence=repeat.sequence + session.sequence,
-                          may_attend=may_attend, base_url=base_url, stamp=stamp)
-        assert session.original_starts_at is not None  # checked above
-        override.add("RECURRENCE-ID", _in_zone(session.original_starts_at, repeat.time_zone))
-        events.append(override)
+    events += [_override(repeat, session, may_attend=may_attend, base_url=base_url,
+                         stamp=stamp)
+               for session in occurrences if _is_override(session)]
     return events
+
+
+def _override(repeat: Repeat, session: LiveSession, *, may_attend: bool, base_url: str,
+              stamp: datetime) -> Event:
+    """An occurrence edited on its own, as an override of its repeat's recurring event."""
+    override = _event(session, uid=repeat.uid, sequence=repeat.sequence + session.sequence,
+                      may_attend=may_attend, base_url=base_url, stamp=stamp)
+    assert session.original_starts_at is not None  # an occurrence of a repeat has one
+    override.add("RECURRENCE-ID", _in_zone(session.original_starts_at, repeat.time_zone))
+    return override
 
 
 def visible_sessions_of(user: User) -> list[LiveSession]:
@@ -256,3 +269,44 @@ def feed_ics(user: User, *, base_url: str) -> bytes:
         session.repeat.first_starts_at if session.repeat is not None else None)
         if moment is not None]
     return _calendar(events, moments=moments, name=FEED_NAME).to_ical()
+
+
+# --- Invitations by email --------------------------------------------------------------------
+# An email about a session carries it as an iTIP message (RFC 5546): REQUEST adds or updates the
+# event, CANCEL takes it out. UID and SEQUENCE are the feed's, so Outlook files the invitation,
+# the subscribed feed's entry and every later update as one event instead of several.
+
+def invitation_ics(session: LiveSession, *, attendee: User, may_attend: bool, base_url: str,
+                   organizer: str) -> bytes:
+    """The session as an invitation to one person: REQUEST (CANCEL once cancelled). For the
+    first of a repeat not edited on its own, the whole run; for an occurrence edited or
+    cancelled on its own, its override. `organizer`: the address the workspace mails from."""
+    stamp = utcnow()
+    repeat = session.repeat
+    events: list[Event] | None = None
+    if repeat is None:
+        events = [_event(session, uid=session.uid, sequence=session.sequence,
+                         may_attend=may_attend, base_url=base_url, stamp=stamp)]
+    elif _is_override(session) and session.original_starts_at is not None:
+        events = [_override(repeat, session, may_attend=may_attend, base_url=base_url,
+                            stamp=stamp)]
+    else:
+        events = _repeat_events(repeat, list(repeat.sessions), may_attend=may_attend,
+                                base_url=base_url, stamp=stamp)
+        if events is None:  # a rule the feed can't read either: the occurrence stands alone
+            events = [_event(session, uid=session.uid, sequence=_sequence(session),
+                             may_attend=may_attend, base_url=base_url, stamp=stamp)]
+    name, address = parseaddr(organizer)
+    for event in events:
+        # A REQUEST names its organizer and attendee (RFC 5546); replies are not asked for,
+        # since answers are given on the session's page.
+        event.add("ORGANIZER", vCalAddress(f"mailto:{address}"),
+                  parameters={"CN": name or address})
+        event.add("ATTENDEE", vCalAddress(f"mailto:{attendee.email}"),
+                  parameters={"CN": attendee.name, "ROLE": "REQ-PARTICIPANT",
+                              "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"})
+    moments = [session.starts_at, session.ends_at]
+    if repeat is not None:
+        moments += [repeat.first_starts_at]
+    method = "CANCEL" if session.is_cancelled else "REQUEST"
+    return _calendar(events, moments=moments, method=method).to_ical()

@@ -52,11 +52,6 @@ def _ics(body: bytes, *, filename: str | None = None) -> Response:
     return response
 
 
-def _filename(label: str) -> str:
-    words = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-    return f"{words[:60].rstrip('-') or 'session'}.ics"
-
-
 @bp.route("/communities/<slug>/sessions/<int:session_id>/calendar.ics")
 @login_required
 def session_file(slug: str, session_id: int) -> ResponseReturnValue:
@@ -65,7 +60,7 @@ def session_file(slug: str, session_id: int) -> ResponseReturnValue:
     body = calendar.session_ics(
         session, may_attend=session_policy.may_attend(current_user, session),
         base_url=_base_url())
-    return _ics(body, filename=_filename(session.label))
+    return _ics(body, filename=calendar.ics_filename(session.label))
 
 
 @bp.route("/calendar", methods=["GET", "POST"])

@@ -200,6 +200,20 @@ class Rsvp(Model):
     user: Mapped[User] = relationship()
 
 
+class ReminderSent(Model):
+    """A person was reminded of a session starting at this time: once per start, so a session
+    moved to another time reminds again (and a cancelled one never does)."""
+
+    __tablename__ = "session_reminders_sent"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", "starts_at"),)
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    starts_at: Mapped[datetime]
+    sent_at: Mapped[created]
+
+
 class Attendance(Model):
     """A person's time in a session's live room: written by the room, read by the roster."""
 

@@ -18,10 +18,11 @@ from workspace.policy import sessions as session_policy
 from workspace.sessions import (
     actions,
     notes,
-    notices,  # noqa: F401 - what its notices are about
+    notices,  # noqa: F401 - the .ics session emails carry, which subjects people may see
     pages,
     polls,
     record,
+    reminders,  # noqa: F401 - the reminder job must be known everywhere
     room,
     service,
 )

@@ -303,6 +303,8 @@ def schedule(author: User, community: Community, plan: Plan, *,
             writing.tell_mentioned(author, community, text, link=session_link(first),
                                    title=f"the session “{first.label}”",
                                    subject=Subject(SUBJECT, first.id))
+        if sessions[-1].ends_at > utcnow():  # a session written down afterwards is no news
+            _tell_scheduled(author, first, description)
         db.session.commit()
         return first
 
@@ -323,6 +325,21 @@ def session_link(session: LiveSession) -> str:
 def session_thread(session: LiveSession) -> Thread:
     """What the notification centre groups a session's notices under."""
     return Thread(f"{SUBJECT}:{session.id}", session.label)
+
+
+def _tell_scheduled(author: User, first: LiveSession, description: str) -> None:
+    """The community's people who may see the session hear of it, once for a whole repeat
+    (its first session stands for it); the one who scheduled it knows."""
+    community = first.community
+    when = when_text(first)
+    repeats = description[:1].lower() + description[1:]  # "every other week, 6 times"
+    message = (f"{author.name} scheduled “{first.label}”, {repeats}, from {when}."
+               if description else f"{author.name} scheduled “{first.label}” for {when}.")
+    notify_many(select(User.id).where(User.id.in_(policy.reader_ids(community)),
+                                      User.id != author.id),
+                NotificationKind.SESSION_SCHEDULED, message, session_link(first), actor=author,
+                community=community, subject=Subject(SUBJECT, first.id),
+                thread=session_thread(first))
 
 
 def _people_coming(session: LiveSession, actor: User) -> Select:
