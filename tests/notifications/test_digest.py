@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from tests import factories
 from workspace.auth.models import User
@@ -543,3 +544,33 @@ def test_a_standing_from_known_rows_agrees_with_the_one_the_policy_reads(
                 known.is_state_contact, known.agency_link) == (
             read.role, read.reads, read.contributes, read.moderates, read.manages,
             read.is_state_contact, read.agency_link), person.email
+
+
+def test_a_second_invocation_while_a_run_is_under_way_stops_with_a_message(
+        app: Flask, network: factories.Network, community: Community, general: ForumCategory,
+        member: User) -> None:
+    add_topic(general, member, "Something new")
+    now = utcnow()
+    db.session.add(DigestRun(cadence=Cadence.DAILY, window_start=now - timedelta(days=1),
+                             window_end=now, started_at=now, cursor_user_id=0, people=0,
+                             emails=0, held_until=now + timedelta(minutes=10)))
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["digest", "send", "--cadence", "daily"])
+
+    assert result.exit_code == 1
+    assert "Another daily digest run is under way; nothing was sent." in result.output
+    assert digest_for(member) is None
+    # Its hold runs out (the other invocation was killed): the next one takes the run over.
+    report = send(now=now + timedelta(minutes=20))
+    assert report.resumed and report.emails == 1 and digest_for(member) is not None
+
+
+def test_only_one_unfinished_run_of_a_cadence_can_exist(app: Flask) -> None:
+    now = utcnow()
+    for _ in range(2):
+        db.session.add(DigestRun(cadence=Cadence.WEEKLY, window_start=now, window_end=now,
+                                 started_at=now, cursor_user_id=0, people=0, emails=0))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()

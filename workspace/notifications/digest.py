@@ -29,10 +29,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, url_for
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -68,6 +69,7 @@ from workspace.timezones import DEFAULT_TIME_ZONE, describe_span, strftime, zone
 DIGESTS = (Cadence.DAILY, Cadence.WEEKLY)
 FIRST_WINDOW = {Cadence.DAILY: timedelta(days=1), Cadence.WEEKLY: timedelta(days=7)}
 DEFAULT_BATCH_SIZE = 500
+HOLD = timedelta(minutes=15)  # far longer than a batch takes; renewed after each one
 TOP_TOPICS = 5
 AHEAD = timedelta(days=7)  # sessions and action items due this far ahead
 
@@ -433,11 +435,14 @@ def send_digests(cadence: Cadence, *, batch_size: int = DEFAULT_BATCH_SIZE,
         return _send(cadence, batch_size, dry_run, now or utcnow())
 
 
+class RunUnderWay(Invalid):
+    """Another invocation is sending this cadence's digest right now."""
+
+
 def _send(cadence: Cadence, batch_size: int, dry_run: bool, now: datetime) -> DigestReport:
     run, resumed = _run_to_do(cadence, now)
     if not dry_run:
-        db.session.add(run)
-        db.session.commit()
+        _hold(run, now)
     report = DigestReport(cadence, run.id, run.window_start, run.window_end, resumed, dry_run)
     start, end, cursor = run.window_start, run.window_end, run.cursor_user_id
     try:
@@ -459,17 +464,44 @@ def _send(cadence: Cadence, batch_size: int, dry_run: bool, now: datetime) -> Di
                     db.session.execute(update(DigestRun).where(DigestRun.id == report.run_id)
                                        .values(cursor_user_id=cursor,
                                                people=DigestRun.people + len(batch.people),
-                                               emails=DigestRun.emails + emails))
+                                               emails=DigestRun.emails + emails,
+                                               held_until=utcnow() + HOLD))
                     db.session.commit()
                 db.session.expunge_all()  # memory stays flat: the batch is done with
         if not dry_run:
             db.session.execute(update(DigestRun).where(DigestRun.id == report.run_id)
-                               .values(finished_at=utcnow()))
+                               .values(finished_at=utcnow(), held_until=None))
             db.session.commit()
     except BaseException:
         db.session.rollback()  # the batch under way is dropped; the next run redoes it
+        if not dry_run:  # and the next invocation needn't wait for the hold to run out
+            db.session.execute(update(DigestRun).where(DigestRun.id == report.run_id)
+                               .values(held_until=None))
+            db.session.commit()
         raise
     return report
+
+
+def _hold(run: DigestRun, now: datetime) -> None:
+    """Start the run, or take over the one that stopped, unless another invocation holds it."""
+    under_way = RunUnderWay(f"Another {run.cadence.value} digest run is under way; nothing "
+                            "was sent. Try again once it has finished.")
+    if run.id is None:
+        run.held_until = now + HOLD
+        db.session.add(run)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another invocation started a run a moment ago
+            db.session.rollback()
+            raise under_way from None
+        return
+    taken = cast(CursorResult[Any], db.session.execute(
+        update(DigestRun).where(DigestRun.id == run.id, or_(DigestRun.held_until.is_(None),
+                                                            DigestRun.held_until < now))
+        .values(held_until=now + HOLD)))
+    db.session.commit()
+    if taken.rowcount != 1:
+        raise under_way
 
 
 def digest_key(cadence: Cadence, run_id: int | None, user_id: int) -> str:

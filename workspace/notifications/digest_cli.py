@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from workspace.notifications.digest import DEFAULT_BATCH_SIZE, send_digests
+from workspace.notifications.digest import DEFAULT_BATCH_SIZE, RunUnderWay, send_digests
 from workspace.notifications.models import Cadence
 
 digest_group = AppGroup("digest", help="Daily and weekly email digests.")
@@ -20,7 +20,10 @@ digest_group = AppGroup("digest", help="Daily and weekly email digests.")
               type=click.IntRange(min=1), help="People read and committed at a time.")
 def send_command(cadence: str, dry_run: bool, batch_size: int) -> None:
     """Send what is new since the last digest of this cadence (or finish one that stopped)."""
-    report = send_digests(Cadence(cadence), batch_size=batch_size, dry_run=dry_run)
+    try:
+        report = send_digests(Cadence(cadence), batch_size=batch_size, dry_run=dry_run)
+    except RunUnderWay as under_way:
+        raise click.ClickException(under_way.message) from None
     window = f"{report.window_start:%Y-%m-%d %H:%M} to {report.window_end:%Y-%m-%d %H:%M} UTC"
     if report.dry_run:
         click.echo(f"Dry run of the {cadence} digest for {window}: {report.emails} of "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workspace.database import created, enum_type, intpk
@@ -25,6 +26,10 @@ class DigestRun(Model):
     __table_args__ = (
         # What each invocation asks: this cadence's latest run, finished or not.
         Index("ix_digest_runs_cadence_window_end", "cadence", "window_end"),
+        # One unfinished run per cadence: two invocations at once can't both start one.
+        Index("uq_digest_runs_unfinished", "cadence", unique=True,
+              sqlite_where=sql_text("finished_at IS NULL"),
+              postgresql_where=sql_text("finished_at IS NULL")),
     )
 
     id: Mapped[intpk]
@@ -34,5 +39,8 @@ class DigestRun(Model):
     started_at: Mapped[created]
     finished_at: Mapped[datetime | None]
     cursor_user_id: Mapped[int] = mapped_column(default=0)  # the last person done
+    # The invocation working on the run holds it until then, renewed each batch; another
+    # invocation meanwhile stops with a message. A crashed one's hold runs out.
+    held_until: Mapped[datetime | None]
     people: Mapped[int] = mapped_column(default=0)  # people looked at
     emails: Mapped[int] = mapped_column(default=0)  # digests queued
