@@ -42,15 +42,6 @@ def file_member(digest: str) -> str:
     return f"files/{digest}"
 
 
-def sha256_of(stream: IO[bytes]) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := stream.read(CHUNK_SIZE):
-        digest.update(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
-
-
 class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 

@@ -252,7 +252,7 @@ def restore(path: Path, *, force: bool = False) -> RestoreReport:
     store = storage()
     with db.engine.connect() as connection:
         report.migrated = _schema_ready(connection, archive_head)
-        occupied = _occupied_tables(connection)
+        occupied = [] if report.migrated else _occupied_tables(connection)
     stored = _any_stored_file(store)
     if (occupied or stored) and not force:
         what = []
