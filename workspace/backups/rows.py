@@ -34,23 +34,25 @@ def _seconds(value: timedelta) -> float:
 
 def _python_type(column_type: TypeEngine[Any]) -> type | None:
     try:
-        return column_type.python_type
+        python_type = column_type.python_type
     except NotImplementedError:
         return None
+    return None if python_type is object else python_type  # object: a decorator's "unknown"
 
 
 def codec_for(column: Column[Any]) -> Codec:
     """How this column's values become JSON values, and back."""
     column_type = column.type
-    if isinstance(column_type, TypeDecorator):
-        column_type = column_type.impl_instance
-    if isinstance(column_type, JSON):
+    # A decorated type says what it holds by its own python_type (Interval: timedelta stored
+    # as a datetime), and whether it is JSON or an enum by what it decorates.
+    inner = column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type
+    if isinstance(inner, JSON):
         return _same, _same
-    if isinstance(column_type, Enum) and column_type.enum_class is not None:
-        enum_class = column_type.enum_class
+    if isinstance(inner, Enum) and inner.enum_class is not None:
+        enum_class = inner.enum_class
         return (lambda member: member.value if isinstance(member, enum.Enum) else member,
                 enum_class)
-    python_type = _python_type(column_type)
+    python_type = _python_type(column_type) or _python_type(inner)
     if python_type is datetime:
         return datetime.isoformat, datetime.fromisoformat
     if python_type is date:
