@@ -248,6 +248,7 @@ def restore(path: Path, *, force: bool = False) -> RestoreReport:
             f"{here}. Restore it with a version of the app whose `flask db heads` is "
             f"{archive_head} (run `flask db upgrade` there on the empty database, restore, "
             "then update the app and run `flask db upgrade` again).")
+    _check_tables(manifest)
     db.session.remove()
     store = storage()
     with db.engine.connect() as connection:
@@ -293,6 +294,19 @@ def restore(path: Path, *, force: bool = False) -> RestoreReport:
         report.emptied = True
         _remove_files_except(store, keep)
     return report
+
+
+def _check_tables(manifest: dict[str, Any]) -> None:
+    """The archive's tables and columns are this version's (one head should mean so)."""
+    archived = {entry["name"]: list(entry["columns"]) for entry in manifest["tables"]}
+    here = {table.name: [column.name for column in table.columns]
+            for table in db.metadata.sorted_tables}
+    if archived != here:
+        differing = sorted(set(archived) ^ set(here)) or sorted(
+            name for name in here if archived[name] != here[name])
+        raise RestoreRefused(f"The archive's tables differ from this version's (first: "
+                             f"{differing[0]}), though their migration heads match; nothing "
+                             "was restored.")
 
 
 def _schema_ready(connection: Connection, archive_head: str) -> bool:
