@@ -269,3 +269,23 @@ def test_a_database_at_another_revision_is_refused(source, empty_instance):
     assert refused.exit_code != 0
     assert "at migration 0123456789ab" in refused.output and "flask db upgrade" in refused.output
     db.drop_all()
+
+
+def test_an_archive_from_sqlite_restores_into_postgresql(database_uri, tmp_path, empty_instance):
+    """Rows are logical, not a dialect's dump: the embedded default can move to PostgreSQL."""
+    if not _postgresql(database_uri):
+        pytest.skip("needs TEST_DATABASE_URL (PostgreSQL)")
+    embedded = _app(f"sqlite:///{tmp_path / 'embedded.sqlite'}", tmp_path / "embedded-files")
+    path = tmp_path / "embedded.tar.gz"
+    with embedded.app_context():
+        db.create_all()
+        seed_demo("workspace-demo")
+        rows = dump_everything()
+        files = stored_files()
+        assert embedded.test_cli_runner().invoke(args=["backup", "-o", str(path)]).exit_code == 0
+        db.session.remove()
+        db.engine.dispose()
+    result = restore(empty_instance, path)
+    assert result.exit_code == 0, result.output
+    assert dump_everything() == rows
+    assert stored_files() == files
