@@ -1,5 +1,6 @@
 """Flask commands: `flask seed-demo`, `flask serve` (gevent, see workspace/serve.py), `flask jobs`
-(the background worker, see workspace/jobs/), `flask digest` (email digests, for cron)."""
+(the background worker, see workspace/jobs/), `flask digest` (email digests, for cron),
+`flask backup` and `flask restore` (see workspace/backups/)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from workspace.backups.cli import backup_command, restore_command
 from workspace.jobs.cli import jobs_group
 from workspace.notifications.digest_cli import digest_group
 
@@ -54,3 +56,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     app.cli.add_command(digest_group)
     app.cli.add_command(sessions_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
