@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urlsplit
 
-from playwright.sync_api import Locator, Page, Response
+from playwright.sync_api import FileChooser, Locator, Page, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -78,6 +79,21 @@ class PageWatch:
         if self.script_errors:
             parts.append("script errors: " + "; ".join(self.script_errors))
         return "\n".join(parts)
+
+
+def choose_by_keyboard(person: Driver, page: Page, file_input: Locator) -> FileChooser:
+    """Open a file input's chooser with Space, as a keyboard user does. On a loaded machine the
+    key can land before the focus has: ask again rather than wait out the default timeout."""
+    for attempt in range(3):
+        person.focus(file_input)
+        try:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
+                page.keyboard.press("Space")
+            return chooser.value
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def watch(page: Page) -> PageWatch:

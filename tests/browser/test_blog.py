@@ -27,6 +27,7 @@ from tests.browser.support import (
     SDI,
     KeyboardDriver,
     axe_violations,
+    choose_by_keyboard,
     describe_violations,
     watch,
 )
@@ -104,10 +105,7 @@ def test_an_sme_publishes_a_post_with_images_and_a_members_comment_arrives_live(
     sme.fill(page.get_by_label("Tags", exact=True), "progress monitoring, state spotlight")
     # The cover: the file input opens its chooser from the keyboard; then its description.
     cover_input = page.locator("input[type=file][name=cover]")
-    sme.focus(cover_input)
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(cover)
+    choose_by_keyboard(sme, page, cover_input).set_files(cover)
     sme.fill(page.get_by_label("Description of the cover image"), cover_alt)
     assert page.get_by_label("Publish now").is_checked()
     sme.navigate_by(page.get_by_role("button", name="Save", exact=True))

@@ -19,13 +19,13 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 from playwright.sync_api import Page, Route, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from tests.browser.support import (
     SDI,
     KeyboardDriver,
     axe_violations,
+    choose_by_keyboard,
     describe_violations,
 )
 
@@ -96,19 +96,6 @@ def stored_titles(live_server: Any, author_email: str) -> list[str]:
 
 
 
-def choose_by_keyboard(person, page, file_input):
-    """Open the file input's chooser with Space, as a keyboard user does. On a loaded machine
-    the key can land before the focus has: ask again rather than wait out the default timeout."""
-    for attempt in range(3):
-        person.focus(file_input)
-        try:
-            with page.expect_file_chooser(timeout=10_000) as chooser:
-                page.keyboard.press("Space")
-            return chooser.value
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
 
 def test_a_member_adds_two_files_by_keyboard_and_a_facilitator_publishes_one(
         open_page: Callable[..., Page], live_server, tmp_path: Path):
