@@ -88,3 +88,20 @@ def test_text_stays_the_default_for_development(app_settings: dict[str, Any], ca
     err = capsys.readouterr().err
     assert "INFO workspace.access [dev-1]: GET / " in err
     assert not _json_lines(err)
+
+
+def test_a_job_logs_with_its_id_and_kind(app, capsys):
+    from workspace.extensions import db  # noqa: PLC0415
+    from workspace.jobs import queue  # noqa: PLC0415
+
+    @queue.register("test.ops_logged")
+    def logged(payload: dict[str, Any]) -> None:
+        app.logger.warning("working on %s", payload["n"])
+
+    job = queue.enqueue("test.ops_logged", {"n": 3})
+    db.session.commit()
+    assert queue.run_pending() == 1
+    [line] = [line for line in _json_lines(capsys.readouterr().err)
+              if line["message"] == "working on 3"]
+    assert (line["job_id"], line["job_kind"]) == (job.id, "test.ops_logged")
+    assert "request_id" not in line
