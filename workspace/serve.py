@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
               "`flask jobs work`).", flush=True)
     print(f"CoP Workspace on http://{options.host}:{options.port}/  (gevent; Ctrl+C stops it)",
           flush=True)
-    from gevent.pool import Pool  # noqa: PLC0415
+    from gevent.pool import Pool  # type: ignore[import-untyped]  # noqa: PLC0415
 
     stop_on_signals(app, worker)
     # A pool (unbounded) lets stopping wait for the requests in it; bare greenlets can't be.
