@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -34,6 +34,7 @@ CONTEXT_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user
 
 _job_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "workspace_log_context", default=None)
+access_log = logging.getLogger(ACCESS_LOGGER)
 
 
 class StderrHandler(logging.StreamHandler):
@@ -122,7 +123,7 @@ def configure(app: Flask) -> None:
 def start_request() -> None:
     g.request_started = time.perf_counter()
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
 
 
 def finish_request(response: Response) -> Response:
@@ -133,9 +134,10 @@ def finish_request(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = request_id
     duration_ms = round((time.perf_counter() - g.request_started) * 1000, 1)
     level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
-    logging.getLogger(ACCESS_LOGGER).log(
-        level, "%s %s %s %.1f ms", request.method, request.path, response.status_code,
-        duration_ms, extra={"status": response.status_code, "duration_ms": duration_ms})
+    if access_log.isEnabledFor(level):
+        access_log.log(
+            level, "%s %s %s %.1f ms", request.method, request.path, response.status_code,
+            duration_ms, extra={"status": response.status_code, "duration_ms": duration_ms})
     return response
 
 
