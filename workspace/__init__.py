@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from workspace import cli, realtime, security, templating
+from workspace import cli, logging_setup, realtime, security, templating
 from workspace.config import (
     DefaultConfig,
     default_database_uri,
@@ -18,6 +18,7 @@ from workspace.config import (
 from workspace.errors import register_error_handlers
 from workspace.extensions import csrf, db, limiter, login_manager, migrate, socketio
 from workspace.files import uploads
+from workspace.ops.startup import check_settings
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -26,6 +27,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(DefaultConfig)
     app.config.update(read_environment(os.environ))
     app.config.update(overrides or {})
+    check_settings(app.config)  # before the defaults below, which production must not rely on
+    logging_setup.configure(app)  # first of the request hooks, so every line has its request id
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app.instance_path)
@@ -97,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from workspace.moderation.routes import bp as moderation_bp
     from workspace.notifications.email_routes import bp as email_settings_bp
     from workspace.notifications.routes import bp as notifications_bp
+    from workspace.ops.health import bp as ops_bp
     from workspace.organizations.routes import bp as organizations_bp
     from workspace.resources.routes import bp as library_bp
     from workspace.resources.routes import resources_bp
@@ -110,7 +114,8 @@ def register_blueprints(app: Flask) -> None:
                       notifications_bp, mail_bp, forums_bp, activity_bp, moderation_bp,
                       writing_bp, sessions_bp, my_sessions_bp, calendar_bp,
                       polls_bp, jobs_bp, library_bp, resources_bp, blogs_bp, latest_bp,
-                      blog_feeds_bp, blog_images_bp, blog_comments_bp, email_settings_bp):
+                      blog_feeds_bp, blog_images_bp, blog_comments_bp, email_settings_bp,
+                      ops_bp):
         app.register_blueprint(blueprint)
 
 

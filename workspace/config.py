@@ -18,6 +18,10 @@ class DefaultConfig:
     # workspace/serve.py), threading otherwise (commands, tests, gunicorn's gthread workers).
     SOCKETIO_ASYNC_MODE: str | None = None
     SECRET_KEY: str | None = None
+    # "production" turns on secure cookies and the start-up checks (workspace/ops/startup.py).
+    WORKSPACE_ENV = "development"
+    LOG_FORMAT = "text"  # or "json": one object per line, for a log collector
+    LOG_LEVEL = "INFO"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -78,8 +82,13 @@ class DefaultConfig:
 
 
 class ProductionConfig:
+    # Stated here too, so production never depends on the defaults above staying as they are.
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     PREFERRED_URL_SCHEME = "https"
 
 
@@ -92,6 +101,7 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         settings["REDIS_URL"] = environ["REDIS_URL"]
         settings["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
     for name in ("SECRET_KEY", "BASE_URL", "SOCKETIO_ASYNC_MODE", "LIVE_EVENT_LIMIT",
+                 "LOG_FORMAT", "LOG_LEVEL",
                  "UPLOAD_RATE_LIMIT",
                  "MAIL_SERVER",
                  "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "DEMO_PASSWORD",
@@ -105,7 +115,9 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     for name in ("MAIL_USE_TLS", "JOBS_IN_PROCESS"):
         if environ.get(name):
             settings[name] = environ[name].lower() in {"1", "true", "yes"}
-    if environ.get("WORKSPACE_ENV", "").lower() == "production":
+    if environ.get("WORKSPACE_ENV"):
+        settings["WORKSPACE_ENV"] = environ["WORKSPACE_ENV"].strip().lower()
+    if settings.get("WORKSPACE_ENV") == "production":
         settings.update(settings_of(ProductionConfig))
     return settings
 

@@ -34,7 +34,8 @@ def register(app: Flask) -> None:
     def add_security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.is_secure or app.config.get("SESSION_COOKIE_SECURE"):
+        if (request.is_secure or app.config.get("SESSION_COOKIE_SECURE")
+                or app.config.get("WORKSPACE_ENV") == "production"):
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
         if response.mimetype == "text/html":

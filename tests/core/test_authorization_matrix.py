@@ -74,6 +74,13 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "home.privacy": {
         "GET":                    "ok       ok       ok       ok      ok      ok       ok",
     },
+    # Load balancers and monitors ask without signing in (workspace/ops/health.py).
+    "ops.health": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+    },
+    "ops.live": {
+        "GET":                    "ok       ok       ok       ok      ok      ok       ok",
+    },
     # --- Accounts ---------------------------------------------------------------------------
     "auth.sign_in": {
         "GET":                    "ok       redirect redirect redirect redirect redirect redirect",

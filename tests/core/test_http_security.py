@@ -193,7 +193,10 @@ def test_every_html_page_carries_the_security_headers(app, world, client_as):
 
 @pytest.fixture
 def production(app_settings: dict[str, Any]) -> None:
-    app_settings.update(read_environment({"WORKSPACE_ENV": "production"}))
+    # What production's start-up checks ask for (workspace/ops/startup.py), the database aside.
+    app_settings.update(read_environment({"WORKSPACE_ENV": "production",
+                                          "SECRET_KEY": "a-production-key-" + "x" * 32,
+                                          "BASE_URL": "https://localhost"}))
 
 
 def test_the_session_cookie_set_by_signing_in_is_secure_in_production(production, app, member):

@@ -38,7 +38,8 @@ def test_forms_without_a_csrf_token_are_refused_and_say_why(csrf_on, client, mem
 
 
 def test_production_cookies_are_secure(monkeypatch):
-    settings = read_environment({"WORKSPACE_ENV": "production", "SECRET_KEY": "k"})
+    settings = read_environment({"WORKSPACE_ENV": "production", "SECRET_KEY": "k" * 40,
+                                 "BASE_URL": "https://cop.example.org"})
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["REMEMBER_COOKIE_SECURE"] is True
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": "sqlite://"})

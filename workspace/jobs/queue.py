@@ -48,6 +48,7 @@ from workspace.jobs.models import (
     Job,
     JobState,
 )
+from workspace.logging_setup import log_context
 
 Handler = Callable[[dict[str, Any]], None]
 # Told of each failed attempt: (payload, error as recorded, final: no attempt will follow).
@@ -223,7 +224,8 @@ def run_pending(*, limit: int | None = None, worker_id: str | None = None) -> in
             claimed = _claim(worker_id)
             if claimed is None:
                 break
-            _run(claimed, worker_id)
+            with log_context(job_id=claimed.id, job_kind=claimed.kind):  # on each line it logs
+                _run(claimed, worker_id)
         ran += 1
     return ran
 
