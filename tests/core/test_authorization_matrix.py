@@ -24,17 +24,21 @@ does not accept are expected to answer 405 for everyone, without being listed.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask, g, url_for
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Rule
 
@@ -963,7 +967,90 @@ class World:
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:
-    return build_world(request)
+    """The world below, built once per worker and copied into each test's empty database.
+
+    Building it takes a second of many small writes; copying its rows in takes milliseconds,
+    and every test checks that it starts from the very rows (and next ids) that were built.
+    Some of the world is set by the clock (a session happening now, feeds fetched a moment
+    ago), so it is built again once it is WORLD_MAX_AGE old."""
+    key = db.engine.url.render_as_string(hide_password=False)
+    saved = SAVED_WORLDS.get(key)
+    if saved is None or utcnow() - saved.built_at > WORLD_MAX_AGE:
+        saved = SAVED_WORLDS[key] = SavedWorld.of(build_world(request))
+    return saved.copy_in()
+
+
+WORLD_MAX_AGE = timedelta(minutes=10)
+SAVED_WORLDS: dict[str, SavedWorld] = {}  # by database
+
+
+@dataclass(frozen=True)
+class Saved:
+    """An object of the world, by its model and primary key (the apps are a test's own)."""
+
+    model: type[Any]
+    identity: tuple[Any, ...]
+
+
+@dataclass
+class SavedWorld:
+    """A world once built: its rows, its next ids, and the world with Saved in place of its
+    objects."""
+
+    built_at: datetime
+    rows: dict[str, list[dict[str, Any]]]
+    next_ids: list[tuple[Any, ...]]
+    fingerprint: str
+    world: World
+
+    @classmethod
+    def of(cls, world: World) -> SavedWorld:
+        db.session.commit()
+        return cls(built_at=utcnow(), rows=snapshot(), next_ids=id_counters(),
+                   fingerprint=database_state(), world=_converted(world, _saved))
+
+    def copy_in(self) -> World:
+        db.session.remove()  # every test finds its objects afresh, the first one too
+        restore(self.rows)
+        set_id_counters(self.next_ids)
+        assert database_state() == self.fingerprint and id_counters() == self.next_ids, (
+            "the copied world differs from the world built")
+        return _converted(self.world, _found)
+
+
+def _saved(value: Any) -> Any:
+    if isinstance(value, db.Model):
+        return Saved(type(value), sa.inspect(value).identity)
+    return value
+
+
+def _found(value: Any) -> Any:
+    """An object of the world in this test's session, unloaded (as after a commit): it loads
+    its row when the test first reads something other than its id."""
+    if not isinstance(value, Saved):
+        return value
+    key = identity_key(value.model, value.identity)
+    if key in db.session.identity_map:
+        return db.session.identity_map[key]
+    mapper = sa.inspect(value.model)
+    instance = mapper.class_manager.new_instance()
+    for column, part in zip(mapper.primary_key, value.identity, strict=True):
+        setattr(instance, mapper.get_property_by_column(column).key, part)
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    return instance
+
+
+def _converted(value: Any, convert: Callable[[Any], Any]) -> Any:
+    """`value` with `convert` applied to each thing its dicts and dataclasses hold."""
+    if isinstance(value, dict):
+        return {key: _converted(item, convert) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type | Saved):
+        return dataclasses.replace(value, **{item.name: _converted(getattr(value, item.name),
+                                                                   convert)
+                                             for item in dataclasses.fields(value)})
+    return convert(value)
+
 
 
 def build_world(request: pytest.FixtureRequest) -> World:
@@ -1551,6 +1638,36 @@ def restore(rows: dict[str, list[dict[str, Any]]]) -> None:
             if rows[table.name]:
                 connection.execute(table.insert(), rows[table.name])
     db.session.expire_all()
+
+
+def id_counters() -> list[tuple[Any, ...]]:
+    """Where each table's ids go on: PostgreSQL's sequences (SQLite takes the largest id + 1,
+    or keeps sqlite_sequence for AUTOINCREMENT tables)."""
+    db.session.rollback()
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            query = ("SELECT quote_ident(sequencename), last_value FROM pg_sequences "
+                     "WHERE schemaname = current_schema() ORDER BY 1")
+        elif connection.exec_driver_sql("SELECT 1 FROM sqlite_master "
+                                        "WHERE name = 'sqlite_sequence'").first():
+            query = "SELECT name, seq FROM sqlite_sequence ORDER BY 1"
+        else:
+            return []
+        return [tuple(row) for row in connection.exec_driver_sql(query)]
+
+
+def set_id_counters(counters: list[tuple[Any, ...]]) -> None:
+    with db.engine.begin() as connection:
+        for name, value in counters:
+            if connection.dialect.name == "postgresql":
+                # A sequence never used since it was restarted has no last value.
+                connection.execute(sa.text("SELECT setval(:name, :value, :called)"),
+                                   {"name": name, "value": 1 if value is None else value,
+                                    "called": value is not None})
+            else:
+                connection.execute(sa.text("UPDATE sqlite_sequence SET seq = :value "
+                                           "WHERE name = :name"),
+                                   {"name": name, "value": value})
 
 
 def classify(response: Any, changed: bool) -> str:
