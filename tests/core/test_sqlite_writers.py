@@ -288,3 +288,50 @@ def test_eight_writers_for_a_minute_lock_nothing_and_number_every_message_once(
     assert replies == tallies["forum replies"].done
     assert db.session.scalar(select(func.count()).select_from(Resource)) \
         == tallies["library uploads"].done
+
+
+TRICKLE_SECONDS = 18.0  # longer than the server waits for SQLite's write lock (15 s)
+
+
+def test_a_slow_upload_holds_no_lock_while_its_body_arrives(
+        world: World, server: Worker, request: pytest.FixtureRequest):
+    """A file from a slow network takes its time; other writers must not wait for it (they
+    would wait for SQLite's one write lock, and fail after 15 s)."""
+    member, other_member, _ = world.people
+    data = pdf_bytes("Sent over a slow network")
+    chunks = [data[i:i + 64] for i in range(0, len(data), 64)]
+    pause = TRICKLE_SECONDS / len(chunks)
+    took: list[float] = []
+
+    async def scenario() -> None:
+        uploader, replier = Writer(server, member), Writer(server, other_member)
+        tally = Tally()
+        try:
+            await uploader.sign_in()
+            await replier.sign_in()
+            library = f"/communities/{world.slug}/library"
+            csrf = _found(CSRF, await uploader.page(library + "/new", tally) or "")
+
+            async def body() -> Any:
+                for chunk in chunks:
+                    yield chunk
+                    await asyncio.sleep(pause)
+
+            slow = asyncio.create_task(uploader.post(
+                f"{library}/uploads?name=slow.pdf", tally, 201, data=body(),
+                headers={"Content-Type": "application/octet-stream",
+                         "Content-Length": str(len(data)), "Accept": "application/json",
+                         "X-CSRFToken": csrf}))
+            await asyncio.sleep(2)  # the upload is under way
+            started = time.monotonic()
+            await reply_to_topic(replier, world, tally, 0)
+            took.append(time.monotonic() - started)
+            await slow
+        finally:
+            await uploader.close()
+            await replier.close()
+        assert not tally.failures, tally.failures
+
+    run_in_own_loop(scenario)
+    assert took[0] < 5.0, f"a reply waited {took[0]:.1f} s for a slow upload\n{server.output()}"
+    assert "database is locked" not in server.log.read_text(errors="replace")
