@@ -293,14 +293,25 @@ def test_eight_writers_for_a_minute_lock_nothing_and_number_every_message_once(
 TRICKLE_SECONDS = 18.0  # longer than the server waits for SQLite's write lock (15 s)
 
 
+def _multipart(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes, str]:
+    """A form without script, as a browser sends it (built by hand, to be sent slowly)."""
+    boundary = "writers-boundary-7d3f"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+             f"{value}\r\n".encode() for name, value in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+                 f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
+                 + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize("way", ["script", "form"])
 def test_a_slow_upload_holds_no_lock_while_its_body_arrives(
-        world: World, server: Worker, request: pytest.FixtureRequest):
+        world: World, server: Worker, way: str):
     """A file from a slow network takes its time; other writers must not wait for it (they
-    would wait for SQLite's one write lock, and fail after 15 s)."""
+    would wait for SQLite's one write lock, and fail after 15 s). The library's script sends
+    the file as a request's body; without script, the form posts it (multipart)."""
     member, other_member, _ = world.people
-    data = pdf_bytes("Sent over a slow network")
-    chunks = [data[i:i + 64] for i in range(0, len(data), 64)]
-    pause = TRICKLE_SECONDS / len(chunks)
     took: list[float] = []
 
     async def scenario() -> None:
@@ -310,18 +321,28 @@ def test_a_slow_upload_holds_no_lock_while_its_body_arrives(
             await uploader.sign_in()
             await replier.sign_in()
             library = f"/communities/{world.slug}/library"
-            csrf = _found(CSRF, await uploader.page(library + "/new", tally) or "")
+            html = await uploader.page(library + "/new", tally) or ""
+            csrf = _found(CSRF, html)
+            data = pdf_bytes(f"Sent over a slow network ({way})")
+            if way == "script":
+                path, expect = f"{library}/uploads?name=slow.pdf", 201
+                content_type = "application/octet-stream"
+            else:
+                path, expect = library + "/new", 302
+                data, content_type = _multipart(
+                    {"csrf_token": csrf, "nonce": _found(NONCE, html), "source": "files",
+                     "type": "tool", "audience": "community"}, "slow.pdf", data)
+            chunks = [data[i:i + 64] for i in range(0, len(data), 64)]
 
             async def body() -> Any:
                 for chunk in chunks:
                     yield chunk
-                    await asyncio.sleep(pause)
+                    await asyncio.sleep(TRICKLE_SECONDS / len(chunks))
 
             slow = asyncio.create_task(uploader.post(
-                f"{library}/uploads?name=slow.pdf", tally, 201, data=body(),
-                headers={"Content-Type": "application/octet-stream",
-                         "Content-Length": str(len(data)), "Accept": "application/json",
-                         "X-CSRFToken": csrf}))
+                path, tally, expect, data=body(),
+                headers={"Content-Type": content_type, "Content-Length": str(len(data)),
+                         "Accept": "application/json", "X-CSRFToken": csrf}))
             await asyncio.sleep(2)  # the upload is under way
             started = time.monotonic()
             await reply_to_topic(replier, world, tally, 0)
@@ -335,3 +356,6 @@ def test_a_slow_upload_holds_no_lock_while_its_body_arrives(
     run_in_own_loop(scenario)
     assert took[0] < 5.0, f"a reply waited {took[0]:.1f} s for a slow upload\n{server.output()}"
     assert "database is locked" not in server.log.read_text(errors="replace")
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(Resource)) \
+        == (1 if way == "form" else 0)
