@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -276,6 +277,7 @@ def test_eight_writers_for_a_minute_lock_nothing_and_number_every_message_once(
         assert tally.done > 0, kind
     assert "database is locked" not in log, server.output()
     assert "Traceback" not in log, server.output()
+    assert not re.search(r"^\S+ \S+ (ERROR|CRITICAL) ", log, re.MULTILINE), server.output()
 
     db.session.remove()  # read what the server committed
     seqs = list(db.session.scalars(select(ChatMessage.seq)
