@@ -109,6 +109,11 @@ def take_raw(filename: str) -> Received:
         raise UploadTooLarge(f"“{filename or 'That file'}” is "
                              f"{human_size(request.content_length)}; the limit is "
                              f"{human_size(upload_limit())}.")
+    # The body may take minutes to arrive from a slow network, and a POST's transaction holds
+    # SQLite's one write lock from its first query (database_setup.py): end it before reading,
+    # so no other writer waits for this transfer (and fails after the busy timeout). Nothing is
+    # staged by then; what the view loaded is read again when next used.
+    db.session.commit()
     return receive(request.stream, filename, max_bytes=upload_limit(), storage=storage(),
                    max_unpacked_bytes=current_app.config["UPLOAD_MAX_UNPACKED_BYTES"])
 
