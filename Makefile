@@ -15,7 +15,7 @@ run: install assets
 	$(BIN)/flask seed-demo
 	$(BIN)/flask serve --host $(HOST) --port $(PORT)
 
-test: install assets browser
+test: install assets browser nginx
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
