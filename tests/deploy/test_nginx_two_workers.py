@@ -11,11 +11,13 @@ exactly what it missed.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,6 +204,19 @@ def test_through_nginx_a_reply_and_a_chat_message_reach_readers_on_both_workers(
     except BaseException:
         _print_logs(stack)
         raise
+
+
+def test_nginx_serves_static_files_itself_and_passes_health_and_request_ids(stack: Stack):
+    with urllib.request.urlopen(stack.nginx.url + "/static/css/workspace.css", timeout=WAIT) as css:
+        assert css.headers["Server"] == "nginx"  # not the app: it would say gunicorn
+        assert "max-age=3600" in css.headers["Cache-Control"]
+    asked = urllib.request.Request(stack.nginx.url + "/health",
+                                   headers={"X-Request-ID": "deploy-test-1"})
+    with urllib.request.urlopen(asked, timeout=WAIT) as health:
+        assert json.load(health) | {"version": ""} == {"status": "ok", "database": "ok",
+                                                      "redis": "ok", "version": ""}
+        # nginx gives the app an id of its own ($request_id), which the app keeps and returns.
+        assert len(health.headers["X-Request-ID"]) == 32
 
 
 @pytest.mark.parametrize("how", ["stopped", "killed"])
