@@ -7,15 +7,15 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := workspace
 
-.PHONY: run test install assets browser lock lint bench-forums bench-live bench-library \
-	bench-digest
+.PHONY: run test install assets browser lock lint serve nginx bench-forums bench-live \
+	bench-library bench-digest
 
 run: install assets
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	$(BIN)/flask serve --host $(HOST) --port $(PORT)
 
-test: install assets browser
+test: install assets browser nginx
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
@@ -48,6 +48,18 @@ browser:
 	@{ command -v chromium >/dev/null 2>&1 && test -d /usr/share/fonts/truetype/dejavu; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core; fi; }
+
+# Production on one machine (workspace/ops/production.py): nginx on LISTEN (127.0.0.1:8080) in
+# front of WORKERS (2) gunicorn processes, the job worker, PostgreSQL (DATABASE_URL) and Redis
+# (REDIS_URL), in the foreground; Ctrl+C stops them all.
+serve: install assets nginx
+	$(BIN)/python -m workspace.ops.production
+
+# Debian's nginx, for `make serve` and the deploy test.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx-light; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq nginx-light; fi; }
 
 # Re-pin Python dependencies after editing pyproject.toml.
 lock: $(VENV)/.installed

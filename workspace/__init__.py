@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workspace import cli, logging_setup, realtime, security, templating
 from workspace.config import (
@@ -43,6 +44,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     templating.register(app)
     security.register(app)
     cli.register(app)
+    if app.config.get("BEHIND_PROXY"):
+        # Outermost, so Socket.IO's requests are seen as the proxy's client made them too.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     return app
 
 

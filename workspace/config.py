@@ -55,6 +55,10 @@ class DefaultConfig:
     # Unset, `flask serve` does (development needs no second command) and nothing else does;
     # production sets it off and runs `flask jobs work` as a process of its own.
     JOBS_IN_PROCESS: bool | None = None
+    # Behind one reverse proxy (deploy/nginx.conf): trust its X-Forwarded-For, -Proto and -Host,
+    # so rate limits see the client's address and external URLs say https. Off, they are ignored
+    # (anyone could send them).
+    BEHIND_PROXY = False
 
     INVITATION_MAX_AGE = timedelta(days=14)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
@@ -112,7 +116,7 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     for name in ("MAIL_PORT", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_UNPACKED_BYTES"):
         if environ.get(name):
             settings[name] = int(environ[name])
-    for name in ("MAIL_USE_TLS", "JOBS_IN_PROCESS"):
+    for name in ("MAIL_USE_TLS", "JOBS_IN_PROCESS", "BEHIND_PROXY"):
         if environ.get(name):
             settings[name] = environ[name].lower() in {"1", "true", "yes"}
     if environ.get("WORKSPACE_ENV"):

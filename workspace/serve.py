@@ -116,6 +116,19 @@ def stop_gracefully(app: Flask, worker: Worker | None) -> None:
           f"{SHUTDOWN_GRACE:.0f} s.", flush=True)
     if worker is not None:
         worker.stop()  # after the job it is running, if any
+    send_live_clients_elsewhere(app)
+    server = socketio.wsgi_server
+    if server is not None:
+        server.stop_timeout = SHUTDOWN_GRACE  # serve_forever's own stop waits as long
+        server.stop(timeout=SHUTDOWN_GRACE)  # stops accepting, waits for requests in flight
+
+
+def send_live_clients_elsewhere(app: Flask) -> None:
+    """Tell this process's live clients it is stopping and close their connections, so they
+    reconnect (to another process, behind a balancer) and replay what they missed. Also used by
+    gunicorn's workers (deploy/gunicorn.conf.py)."""
+    from workspace.extensions import socketio  # noqa: PLC0415
+
     try:
         # This process's clients only (not through Redis): the other processes stay up.
         socketio.server.emit("server_shutting_down", {}, namespace=LIVE_NAMESPACE,
@@ -124,10 +137,6 @@ def stop_gracefully(app: Flask, worker: Worker | None) -> None:
         socketio.server.eio.disconnect()
     except Exception:  # noqa: BLE001 - stopping must go on whatever a client's state
         app.logger.exception("could not close every live connection before stopping")
-    server = socketio.wsgi_server
-    if server is not None:
-        server.stop_timeout = SHUTDOWN_GRACE  # serve_forever's own stop waits as long
-        server.stop(timeout=SHUTDOWN_GRACE)  # stops accepting, waits for requests in flight
 
 
 if __name__ == "__main__":

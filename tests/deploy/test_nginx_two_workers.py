@@ -1,0 +1,271 @@
+"""Production as `make serve` runs it: nginx (deploy/nginx.conf) in front of two gunicorn
+processes (deploy/gunicorn.conf.py, workspace.wsgi), sharing rooms through Redis, on the test's
+database (PostgreSQL when TEST_DATABASE_URL is set), all on 127.0.0.1.
+
+People sign in and post through nginx, as a browser does; their live connections go to one
+worker each directly, so it is known which worker holds whom. When a worker stops (gracefully,
+or killed), its client comes back through nginx, which sends it to the other worker, and replays
+exactly what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+
+from tests.realtime.test_two_workers import (
+    CSRF,
+    NONCE,
+    Cast,
+    Person,
+    _found,
+    _until,
+    run_in_own_loop,
+)
+from workspace.extensions import db
+from workspace.ops.production import (
+    LaunchError,
+    gunicorn_command,
+    nginx_command,
+    nginx_config,
+    wait_until_serving,
+    write_nginx_config,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_KEY = "deploy-test-" + "k" * 40  # production refuses short or known keys
+WAIT = 10.0
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("nginx") or os.access("/usr/sbin/nginx", os.X_OK)),
+    reason="nginx is not installed: `make nginx` installs Debian's nginx-light (`make test` "
+           "does it first).")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Process:
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def signal(self, signum: int) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signum)
+
+    def stop(self) -> None:
+        self.signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def _start(name: str, url: str, command: list[str], environment: dict[str, str],
+           folder: Path) -> Process:
+    log = folder / f"{name}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    return Process(name, url, process, log)
+
+
+@dataclass
+class Stack:
+    nginx: Process
+    one: Process
+    two: Process
+
+
+@pytest.fixture
+def stack(app, cast: Cast, redis_url: str, tmp_path: Path) -> Iterator[Stack]:
+    db.session.commit()
+    db.session.remove()  # the test process holds no lock the servers could wait on
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith(("FLASK_", "WORKSPACE_", "SOCKETIO_"))}
+    environment.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis_url,
+                       SECRET_KEY=SECRET_KEY, BASE_URL="https://cop.example.org",
+                       WORKSPACE_ENV="production", BEHIND_PROXY="1", JOBS_IN_PROCESS="0",
+                       LOG_FORMAT="json", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    started: list[Process] = []
+    try:
+        ports = [_free_port(), _free_port()]
+        for name, port in zip(("worker-1", "worker-2"), ports, strict=True):
+            started.append(_start(name, f"http://127.0.0.1:{port}",
+                                  gunicorn_command("127.0.0.1", port), environment, tmp_path))
+        listen = f"127.0.0.1:{_free_port()}"
+        runtime = tmp_path / "nginx"
+        config = write_nginx_config(nginx_config(ports=ports, listen=listen, runtime=runtime,
+                                                 upload_max_bytes=app.config["UPLOAD_MAX_BYTES"]),
+                                    runtime)
+        for worker in started:
+            wait_until_serving(worker.url + "/health/live", worker.process)
+        nginx = _start("nginx", f"http://{listen}", nginx_command(config, runtime), environment,
+                       tmp_path)
+        started.append(nginx)
+        wait_until_serving(nginx.url + "/health", nginx.process, timeout=20)
+        yield Stack(nginx, started[0], started[1])
+    except LaunchError as exc:
+        pytest.fail(f"{exc}\n" + "\n".join(f"--- {p.name} ---\n{p.output()}" for p in started),
+                    pytrace=False)
+    finally:
+        for process in started:
+            process.stop()
+
+
+class Visitor(Person):
+    """A person whose cookies are Secure, as production sets them: the test's plain-http
+    origins are treated as secure, as browsers treat localhost."""
+
+    def __init__(self, person: tuple[int, str], stack: Stack) -> None:
+        self.id, self.email = person
+        origins = [process.url for process in (stack.nginx, stack.one, stack.two)]
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(
+            unsafe=True, treat_as_secure_origin=origins))
+        self.socket: socketio.AsyncClient | None = None
+        self.events: list[tuple[str, Any]] = []
+
+
+def _print_logs(stack: Stack) -> None:
+    for process in (stack.one, stack.two, stack.nginx):
+        print(f"--- {process.name} ---\n{process.output()}")
+
+
+def test_through_nginx_a_reply_and_a_chat_message_reach_readers_on_both_workers(
+        cast: Cast, stack: Stack):
+    session_id, topic_id, slug = cast.session_id, cast.topic_id, cast.slug
+
+    async def scenario() -> None:
+        arizona, georgia = Visitor(cast.arizona, stack), Visitor(cast.georgia, stack)
+        try:
+            await arizona.sign_in(stack.nginx)  # type: ignore[arg-type]
+            await georgia.sign_in(stack.nginx)  # type: ignore[arg-type]
+            await georgia.connect(stack.two)  # type: ignore[arg-type]
+            await georgia.ask("join_room", session_id=session_id, last_seq=0)
+            await arizona.connect(stack.one)  # type: ignore[arg-type]
+            await arizona.ask("join_room", session_id=session_id, last_seq=0)
+            await _until(lambda: any(event["person"]["id"] == arizona.id
+                                     for event in georgia.heard("person_joined")),
+                         "worker 1's arrival to reach worker 2")
+
+            # Chat said on worker 1 is heard on worker 2.
+            await arizona.ask("send_message", session_id=session_id, body="Hello from one.",
+                              client_id="arizona-0001")
+            await _until(lambda: georgia.seqs() == [1], "the chat message on worker 2")
+
+            # A reply posted through nginx (to whichever worker it chose) reaches readers on
+            # both workers: one of them heard it through Redis.
+            await arizona.ask("watch_topic", topic_id=topic_id)
+            await georgia.ask("watch_topic", topic_id=topic_id)
+            topic_page = f"{stack.nginx.url}/communities/{slug}/forums/topics/{topic_id}"
+            async with georgia.http.get(topic_page) as page:
+                html = await page.text()
+                assert page.status == 200, html
+            form = {"body": "Posted through nginx.", "csrf_token": _found(CSRF, html),
+                    "nonce": _found(NONCE, html)}
+            async with georgia.http.post(topic_page + "/posts", data=form,
+                                         allow_redirects=False) as answer:
+                assert answer.status == 302, await answer.text()
+            await _until(lambda: bool(arizona.heard("post_added"))
+                         and bool(georgia.heard("post_added")),
+                         "the new post to reach readers on both workers")
+            assert arizona.heard("post_added") == georgia.heard("post_added")
+            assert len(arizona.heard("post_added")) == 1
+        finally:
+            await arizona.close()
+            await georgia.close()
+
+    try:
+        run_in_own_loop(scenario)
+    except BaseException:
+        _print_logs(stack)
+        raise
+
+
+def test_nginx_serves_static_files_itself_and_passes_health_and_request_ids(stack: Stack):
+    with urllib.request.urlopen(stack.nginx.url + "/static/css/workspace.css", timeout=WAIT) as css:
+        assert css.headers["Server"] == "nginx"  # not the app: it would say gunicorn
+        assert "max-age=3600" in css.headers["Cache-Control"]
+    asked = urllib.request.Request(stack.nginx.url + "/health",
+                                   headers={"X-Request-ID": "deploy-test-1"})
+    with urllib.request.urlopen(asked, timeout=WAIT) as health:
+        assert json.load(health) | {"version": ""} == {"status": "ok", "database": "ok",
+                                                      "redis": "ok", "version": ""}
+        # nginx gives the app an id of its own ($request_id), which the app keeps and returns.
+        assert len(health.headers["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize("how", ["stopped", "killed"])
+def test_when_a_worker_goes_its_client_comes_back_through_nginx_and_replays(
+        cast: Cast, stack: Stack, how: str):
+    session_id = cast.session_id
+
+    async def scenario() -> None:
+        arizona, georgia = Visitor(cast.arizona, stack), Visitor(cast.georgia, stack)
+        try:
+            await arizona.sign_in(stack.nginx)  # type: ignore[arg-type]
+            await georgia.sign_in(stack.nginx)  # type: ignore[arg-type]
+            await georgia.connect(stack.two)  # type: ignore[arg-type]
+            await georgia.ask("join_room", session_id=session_id, last_seq=0)
+            await arizona.connect(stack.one)  # type: ignore[arg-type]
+            await arizona.ask("join_room", session_id=session_id, last_seq=0)
+            await arizona.ask("send_message", session_id=session_id, body="Before.",
+                              client_id="arizona-before")
+            await _until(lambda: georgia.seqs() == [1], "the first message on worker 2")
+
+            # Worker 2 goes: SIGTERM (systemd's stop, a deploy) or SIGKILL (a crash).
+            stack.two.signal(signal.SIGTERM if how == "stopped" else signal.SIGKILL)
+            assert georgia.socket is not None
+            await _until(lambda: not georgia.socket.connected, "worker 2's client to be cut off")
+            if how == "stopped":
+                assert georgia.heard("server_shutting_down"), "told before being cut off"
+            stack.two.process.wait(timeout=WAIT)
+
+            for n in range(2):
+                await arizona.ask("send_message", session_id=session_id, body=f"Missed {n}.",
+                                  client_id=f"arizona-missed-{n}")
+            georgia.events.clear()
+            await georgia.connect(stack.nginx)  # type: ignore[arg-type]
+            back = await georgia.ask("join_room", session_id=session_id, last_seq=1)
+            assert [m["seq"] for m in back["room"]["messages"]] == [2, 3]
+            assert [m["client_id"] for m in back["room"]["messages"]] == [
+                "arizona-missed-0", "arizona-missed-1"]
+
+            await arizona.ask("send_message", session_id=session_id, body="After.",
+                              client_id="arizona-after")
+            await _until(lambda: georgia.seqs() == [4], "the next message, live")
+            await asyncio.sleep(0.3)  # anything sent twice would have arrived by now
+            assert georgia.seqs() == [4]
+        finally:
+            await arizona.close()
+            await georgia.close()
+
+    try:
+        run_in_own_loop(scenario)
+    except BaseException:
+        _print_logs(stack)
+        raise
