@@ -113,7 +113,13 @@ def configure(app: Flask) -> None:
     for previous in [h for h in root.handlers if isinstance(h, StderrHandler)]:
         root.removeHandler(previous)  # an earlier app in this process (tests) installed it
     root.addHandler(handler)
-    root.setLevel(app.config["LOG_LEVEL"])
+    # The app's own loggers ("workspace", "workspace.access", ...) at LOG_LEVEL; other
+    # libraries' INFO chatter (fontTools subsetting the summary's fonts, an SMTP server's
+    # connections) stays out unless it is a warning.
+    level = logging.getLevelName(app.config["LOG_LEVEL"])
+    level = level if isinstance(level, int) else logging.INFO
+    root.setLevel(max(level, logging.WARNING))
+    logging.getLogger("workspace").setLevel(level)
     # Flask's own handler would print the app's records a second time, unformatted.
     app.logger.removeHandler(default_handler)
     app.before_request(start_request)
