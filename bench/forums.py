@@ -112,7 +112,8 @@ def seed(database_url: str) -> dict[str, int]:
                                              role=OrganizationRole.PARTICIPANT))
         password_hash = generate_password_hash(PASSWORD)
         people = [User(email=EMAIL if n == 0 else f"member{n}@bench.example.org",
-                       name=f"Member {n}", organization=agency, password_hash=password_hash)
+                       name=f"Member {n}", handle=f"member{n}", organization=agency,
+                       password_hash=password_hash)
                   for n in range(PEOPLE)]
         db.session.add_all(people)
         db.session.flush()
