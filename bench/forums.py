@@ -7,7 +7,11 @@ app's own per-request cost and the cost of loading the signed-in user (bench/pro
 serves a Flask "hello world" with the same gunicorn settings and loads it the same way.
 Every server it starts is stopped, whatever happens. The last line reads:
 
-    forums: topic_rps=N topic_p99_ms=N list_rps=N floor_rps=N topic_ratio=R queries_per_topic_page=N
+    forums: topic_rps=N topic_p99_ms=N list_rps=N layout_rps=N floor_rps=N topic_ratio=R
+            app_hello_ratio=R layout_ratio=R topic_to_layout=R queries_per_topic_page=N
+
+(on one line). The goals (issue #18): layout_ratio at least 0.35, topic_to_layout at least 0.5,
+at most 6 queries on the topic page.
 
 Gunicorn: Flask-SocketIO's threading mode wants one worker per process for live connections
 (or a message queue and sticky sessions). This benchmark only sends plain HTTP, for which gthread
@@ -349,7 +353,11 @@ def main() -> int:
         for name, figures in (("app_hello", app_hello), ("user_only", user_only),
                               ("layout", layout))))
     log(f"forums: topic_rps={topic['rps']:.0f} topic_p99_ms={topic['p99_ms']:.0f} "
-        f"list_rps={listing['rps']:.0f} floor_rps={floor['rps']:.0f} topic_ratio={ratio:.2f} "
+        f"list_rps={listing['rps']:.0f} layout_rps={layout['rps']:.0f} "
+        f"floor_rps={floor['rps']:.0f} topic_ratio={ratio:.2f} "
+        f"app_hello_ratio={app_hello['rps'] / floor['rps']:.2f} "
+        f"layout_ratio={layout['rps'] / floor['rps']:.2f} "
+        f"topic_to_layout={topic['rps'] / layout['rps']:.2f} "
         f"queries_per_topic_page={queries}")
     return 0
 
