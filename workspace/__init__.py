@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workspace import cli, logging_setup, realtime, security, templating
+from workspace import cli, fragments, logging_setup, realtime, security, templating
 from workspace.config import (
     DefaultConfig,
     default_database_uri,
@@ -42,6 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     uploads.register(app)
     templating.register(app)
+    fragments.init_app(app)
     security.register(app)
     cli.register(app)
     if app.config.get("BEHIND_PROXY"):

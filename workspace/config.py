@@ -83,6 +83,8 @@ class DefaultConfig:
     UPLOAD_RATE_LIMIT = "300 per hour"  # each person's uploads (files and forms with files)
     # What a zip-based document (.docx, .xlsx...) may unpack to, read from its directory.
     UPLOAD_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+    # Rendered posts each process keeps (workspace/fragments.py), about 3 KB each; 0: none.
+    FRAGMENT_CACHE_SIZE = 5000
 
 
 class ProductionConfig:
@@ -113,7 +115,8 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                  "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
         if environ.get(name):
             settings[name] = environ[name]
-    for name in ("MAIL_PORT", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_UNPACKED_BYTES"):
+    for name in ("MAIL_PORT", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_UNPACKED_BYTES",
+                 "FRAGMENT_CACHE_SIZE"):
         if environ.get(name):
             settings[name] = int(environ[name])
     for name in ("MAIL_USE_TLS", "JOBS_IN_PROCESS", "BEHIND_PROXY"):

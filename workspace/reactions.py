@@ -83,6 +83,29 @@ def summaries(subject: InstrumentedAttribute[int], viewer: policy.Person,
     return {subject_id: list(kinds.values()) for subject_id, kinds in counts.items()}
 
 
+def summary_columns(subject: InstrumentedAttribute[int], subject_id: Any,
+                    viewer: policy.Person) -> list[Any]:
+    """The same as summaries(), as columns to add to the query that lists the subjects (so a page
+    needs no query of its own for reactions): each kind's count, then the kinds the viewer gave
+    as bits. `subject_id` is the listed subjects' id column (Post.id); summaries_of() reads the
+    values back."""
+    table: Any = subject.class_
+    viewer_id = viewer.id if viewer.is_authenticated else -1
+    counts = [select(func.count(table.id)).where(subject == subject_id, table.kind == kind)
+              .scalar_subquery() for kind in ReactionKind]
+    given = select(func.coalesce(func.sum(case(
+        *((table.kind == kind, 1 << bit) for bit, kind in enumerate(ReactionKind)), else_=0)), 0)
+    ).where(subject == subject_id, table.user_id == viewer_id).scalar_subquery()
+    return [*counts, given]
+
+
+def summaries_of(values: Sequence[Any]) -> list[ReactionSummary]:
+    """One subject's summaries from the values of summary_columns(), in the same order."""
+    given = int(values[-1] or 0)
+    return [ReactionSummary(kind, int(count or 0), bool(given & (1 << bit)))
+            for bit, (kind, count) in enumerate(zip(ReactionKind, values, strict=False))]
+
+
 def toggle(subject: InstrumentedAttribute[int], subject_id: int, user: User,
            kind: ReactionKind) -> bool:
     """Add the person's reaction, or take it back if they had given it, and commit.

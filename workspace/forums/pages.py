@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from workspace import errors, policy
 from workspace.auth.models import User
-from workspace.communities.models import Community, CommunityRole
+from workspace.communities.models import Community, CommunityRole, Membership
 from workspace.communities.service import roles_in
 from workspace.extensions import db
 from workspace.forums.models import (
@@ -32,8 +32,9 @@ from workspace.organizations.models import Organization
 from workspace.policy import Action, Standing
 from workspace.policy import forums as forum_policy
 from workspace.policy.forums import VISIBLE_TO_ALL_POSTS, VISIBLE_TO_ALL_TOPICS
-from workspace.reactions import ReactionSummary
+from workspace.reactions import ReactionSummary, summaries_of, summary_columns
 from workspace.reactions import summaries as reaction_summaries
+from workspace.templating import reader_time_zone
 from workspace.writing.models import Draft
 
 PER_PAGE = 25
@@ -85,12 +86,15 @@ def _post_visibility(viewer: policy.Person, community: Community) -> list[Column
 def topic_in(viewer: policy.Person, community: Community, topic_id: int) -> Topic:
     """A topic of this community the viewer may read, or NotFound."""
     policy.authorize(viewer, Action.READ, community)
-    topic = db.session.scalar(
-        select(Topic).where(Topic.id == topic_id, Topic.community_id == community.id)
-        .options(joinedload(Topic.category), joinedload(Topic.author), NO_LAZY_SQL))
+    topic = db.session.scalar(_topic_stmt(community, topic_id))
     if topic is None or not forum_policy.may_see_topic(viewer, topic):
         raise errors.NotFound()
     return topic
+
+
+def _topic_stmt(community: Community, topic_id: int) -> Select:
+    return (select(Topic).where(Topic.id == topic_id, Topic.community_id == community.id)
+            .options(joinedload(Topic.category), joinedload(Topic.author), NO_LAZY_SQL))
 
 
 def post_in(viewer: policy.Person, community: Community, post_id: int) -> Post:
@@ -321,6 +325,21 @@ class PostView:
     # member now, e.g. network staff).
     author_role: CommunityRole | None = None
 
+    def fragment_key(self) -> tuple[Any, ...]:
+        """Everything the post's rendering shows (workspace/fragments.py): this version of the
+        post and its author, and what this viewer sees of it and may do with it."""
+        post, quote = self.post, self.quote
+        return ("forum-post", post.id, post.body_html, post.created_at, post.edited_at,
+                post.hidden_at, post.hidden_reason, post.is_opening,
+                post.client_nonce if self.is_own else None, post.author.name,
+                post.author.organization.name, self.author_role, self.number, self.is_new,
+                self.is_answer, self.is_own, self.may_edit, self.may_delete, self.may_react,
+                self.may_flag, self.may_quote, self.may_answer, self.may_moderate,
+                tuple((reaction.kind, reaction.count, reaction.mine)
+                      for reaction in self.reactions),
+                (quote.id, quote.author.name, quote.body_html) if quote else None,
+                self.quote_unavailable, reader_time_zone().key)
+
 
 @dataclass
 class TopicPage:
@@ -432,54 +451,126 @@ class ReaderState:
     topic_level: WatchLevel | None
     category_level: WatchLevel | None
     draft: Draft | None
+    visible_posts: int | None = None  # how many posts they see, when asked for
 
 
-def _reader_state(viewer: policy.Person, topic: Topic, *, with_draft: bool = False) -> ReaderState:
+def _reader_state_columns(viewer: policy.Person, community: Community, *,
+                          with_draft: bool, with_count: bool) -> list[Any]:
+    """The viewer's traces in the topic a query selects (correlated to Topic): three columns,
+    the draft and the count of posts they see when asked for."""
     viewer_id = _viewer_id(viewer)
-    # Three columns, and the draft as a fourth when asked for.
-    stmt: Select[*tuple[Any, ...]] = select(
-        select(ReadMark.last_read_post_id).where(ReadMark.topic_id == topic.id,
-                                                 ReadMark.user_id == viewer_id).scalar_subquery(),
-        select(TopicSubscription.level).where(TopicSubscription.topic_id == topic.id,
+    columns: list[Any] = [
+        select(ReadMark.last_read_post_id).where(ReadMark.topic_id == Topic.id,
+                                                 ReadMark.user_id == viewer_id)
+        .scalar_subquery().label("last_read"),
+        select(TopicSubscription.level).where(TopicSubscription.topic_id == Topic.id,
                                               TopicSubscription.user_id == viewer_id)
-        .scalar_subquery(),
+        .scalar_subquery().label("topic_level"),
         select(CategorySubscription.level).where(
-            CategorySubscription.category_id == topic.category_id,
-            CategorySubscription.user_id == viewer_id).scalar_subquery())
+            CategorySubscription.category_id == Topic.category_id,
+            CategorySubscription.user_id == viewer_id).scalar_subquery().label("category_level")]
+    if with_count:
+        columns.append(select(func.count(Post.id)).where(
+            Post.topic_id == Topic.id, *_post_visibility(viewer, community))
+            .scalar_subquery().label("visible_posts"))
     if with_draft:
-        stmt = stmt.add_columns(Draft).select_from(Topic).outerjoin(
-            Draft, and_(Draft.user_id == viewer_id, Draft.kind == REPLY_DRAFT,
-                        Draft.target_id == topic.id)
-        ).where(Topic.id == topic.id)
-    row = db.session.execute(stmt).one()
-    return ReaderState(last_read=row[0],
-                       topic_level=WatchLevel(row[1]) if row[1] else None,
-                       category_level=WatchLevel(row[2]) if row[2] else None,
-                       draft=row[3] if with_draft else None)
+        columns.append(Draft)  # outer-joined by _with_reader_state
+    return columns
 
 
-def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None) -> TopicPage:
+def _with_reader_state(stmt: Select, viewer: policy.Person, community: Community, *,
+                       with_draft: bool, with_count: bool) -> Select:
+    stmt = stmt.add_columns(*_reader_state_columns(viewer, community, with_draft=with_draft,
+                                                   with_count=with_count))
+    if with_draft:
+        stmt = stmt.outerjoin(Draft, and_(Draft.user_id == _viewer_id(viewer),
+                                          Draft.kind == REPLY_DRAFT, Draft.target_id == Topic.id))
+    return stmt
+
+
+def _state_from(row: Any, *, with_draft: bool, with_count: bool) -> ReaderState:
+    values = row._mapping
+    return ReaderState(
+        last_read=values["last_read"],
+        topic_level=WatchLevel(values["topic_level"]) if values["topic_level"] else None,
+        category_level=(WatchLevel(values["category_level"])
+                        if values["category_level"] else None),
+        draft=values[Draft] if with_draft else None,
+        visible_posts=values["visible_posts"] if with_count else None)
+
+
+def _reader_state(viewer: policy.Person, topic: Topic, *, with_draft: bool = False,
+                  with_count: bool = False) -> ReaderState:
+    row = db.session.execute(_with_reader_state(
+        select().select_from(Topic), viewer, topic.community, with_draft=with_draft,
+        with_count=with_count).where(Topic.id == topic.id)).one()
+    return _state_from(row, with_draft=with_draft, with_count=with_count)
+
+
+def topic_for_page(viewer: policy.Person, community: Community,
+                   topic_id: int) -> tuple[Topic, ReaderState]:
+    """topic_in, with the viewer's traces in it and the count of posts they see (what
+    topic_page needs first) in the same query."""
+    policy.authorize(viewer, Action.READ, community)
+    # Their draft reply, if they may write at all (topic_page drops it if not in this topic).
+    with_draft = policy.standing_in(viewer, community).contributes
+    row = db.session.execute(_with_reader_state(
+        _topic_stmt(community, topic_id), viewer, community, with_draft=with_draft,
+        with_count=True)).first()
+    if row is None or not forum_policy.may_see_topic(viewer, row[0]):
+        raise errors.NotFound()
+    return row[0], _state_from(row, with_draft=with_draft, with_count=True)
+
+
+class _LoadedPagination(Pagination):
+    """Flask-SQLAlchemy's pagination over rows the caller loads (`load(offset, limit)`) and a
+    total it counted already: the topic page reads more than posts in the same query."""
+
+    def _query_items(self) -> list[Any]:
+        return list(self._query_args["load"](self._query_offset, self.per_page))
+
+    def _query_count(self) -> int:
+        return int(self._query_args["total"])
+
+
+def _page_of_posts(viewer: policy.Person, topic: Topic, offset: int, limit: int) -> list[Any]:
+    """The posts with, on each row, the author's role in the community and the reactions: one
+    query for the page."""
+    return list(db.session.execute(
+        _posts_stmt(viewer, topic)
+        .add_columns(Membership.role, *summary_columns(Reaction.post_id, Post.id, viewer))
+        .outerjoin(Membership, and_(Membership.community_id == topic.community_id,
+                                    Membership.user_id == Post.author_id))
+        .offset(offset).limit(limit)))
+
+
+def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None,
+               state: ReaderState | None = None) -> TopicPage:
     """One page of a topic's posts (None: the last page), with all the page needs, in a fixed
-    number of queries however long the topic is."""
+    number of queries however long the topic is. `state`: from topic_for_page, if it was."""
     community = topic.community
     policy.authorize(viewer, Action.READ, community)
-    total = _visible_count(viewer, topic)
-    if page is None:
-        page = max(1, -(-total // PER_PAGE))
-    pagination = db.paginate(_posts_stmt(viewer, topic), page=page, per_page=PER_PAGE,
-                             error_out=False, count=False)
-    pagination.total = total
-    posts: list[Post] = list(pagination.items)
     standing = policy.standing_in(viewer, community)
     rights = _topic_rights(viewer, topic, standing)
-    state = _reader_state(viewer, topic, with_draft=rights.may_reply)
+    if state is None or state.visible_posts is None:
+        state = _reader_state(viewer, topic, with_draft=rights.may_reply, with_count=True)
+    elif not rights.may_reply:
+        state.draft = None
+    total = state.visible_posts or 0
+    if page is None:
+        page = max(1, -(-total // PER_PAGE))
+    pagination = _LoadedPagination(
+        page=page, per_page=PER_PAGE, error_out=False,
+        load=lambda offset, limit: _page_of_posts(viewer, topic, offset, limit), total=total)
+    rows = pagination.items
+    posts: list[Post] = [row[0] for row in rows]
+    pagination.items = posts
+    roles = {row[0].author_id: row[1] for row in rows if row[1] is not None}
     last_read = state.last_read
-    reactions = _reactions(viewer, [post.id for post in posts])
-    roles = roles_in(community, {post.author_id for post in posts})
     offset = (pagination.page - 1) * PER_PAGE
-    views = [_post_view(viewer, post, offset + index + 1, reactions[post.id], last_read, standing,
-                        rights, roles)
-             for index, post in enumerate(posts)]
+    views = [_post_view(viewer, row[0], offset + index + 1, summaries_of(row[2:]), last_read,
+                        standing, rights, roles)
+             for index, row in enumerate(rows)]
     answer = None
     if topic.answer_post_id is not None:
         answer = next((post for post in posts if post.id == topic.answer_post_id), None)

@@ -122,8 +122,9 @@ def category(slug: str, category_id: int) -> ResponseReturnValue:
 
 def _topic_response(community: Community, topic: Topic, *, page: int | None,
                     form: ReplyForm | None = None, preview_html: str | None = None,
-                    status: int = 200) -> ResponseReturnValue:
-    view = pages.topic_page(me(), topic, page=page)
+                    status: int = 200,
+                    state: pages.ReaderState | None = None) -> ResponseReturnValue:
+    view = pages.topic_page(me(), topic, page=page, state=state)
     if form is None:
         form = ReplyForm()
         if view.draft is not None:
@@ -157,10 +158,10 @@ def _topic_response(community: Community, topic: Topic, *, page: int | None,
 @signed_in
 def topic(slug: str, topic_id: int) -> ResponseReturnValue:
     community = _community(slug)
-    forum_topic = pages.topic_in(me(), community, topic_id)
+    forum_topic, state = pages.topic_for_page(me(), community, topic_id)
     page_arg = request.args.get("page", "1")
     page = None if page_arg == "last" else max(1, int(page_arg) if page_arg.isdigit() else 1)
-    return _topic_response(community, forum_topic, page=page)
+    return _topic_response(community, forum_topic, page=page, state=state)
 
 
 @bp.route("/topics/<int:topic_id>/unread")

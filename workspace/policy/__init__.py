@@ -112,17 +112,8 @@ class Standing:
         if not is_active_account(self.user):
             return None, None
         if self._rows is None:
-            user = self.user
-            # One query for both rows; each outer join finds at most one (unique constraints).
-            row = db.session.execute(
-                select(Membership, CommunityOrganization).select_from(Community)
-                .outerjoin(Membership, and_(Membership.community_id == Community.id,
-                                            Membership.user_id == user.id))
-                .outerjoin(CommunityOrganization, and_(
-                    CommunityOrganization.community_id == Community.id,
-                    CommunityOrganization.organization_id == user.organization_id,
-                    CommunityOrganization.role == OrganizationRole.PARTICIPANT,
-                    CommunityOrganization.withdrawn_at.is_(None)))
+            row = db.session.execute(_with_standing_rows(
+                select(Membership, CommunityOrganization).select_from(Community), self.user)
                 .where(Community.id == self.community.id)).first()
             self._rows = (row[0], row[1]) if row is not None else (None, None)
         return self._rows
@@ -210,12 +201,27 @@ class Standing:
         return self.may(Action.MANAGE)
 
 
+def _with_standing_rows(stmt: Select, user: Person) -> Select:
+    """The statement (which selects from communities) outer-joined to the two rows a standing
+    is made of; each join finds at most one (unique constraints)."""
+    return (stmt.outerjoin(Membership, and_(Membership.community_id == Community.id,
+                                            Membership.user_id == user.id))
+            .outerjoin(CommunityOrganization, and_(
+                CommunityOrganization.community_id == Community.id,
+                CommunityOrganization.organization_id == user.organization_id,
+                CommunityOrganization.role == OrganizationRole.PARTICIPANT,
+                CommunityOrganization.withdrawn_at.is_(None))))
+
+
+def _standings() -> dict[tuple[int, int], Standing]:
+    return g.setdefault("_standings", {}) if has_app_context() else {}
+
+
 def standing_in(user: Person, community: Community) -> Standing:
     """The person's standing in the community, from this request's cache when it has one."""
     if not user.is_authenticated:
         return Standing(user, community)  # a visitor's costs no query
-    cache: dict[tuple[int, int], Standing] = g.setdefault("_standings", {}) if (
-        has_app_context()) else {}
+    cache = _standings()
     key = (user.id, community.id)
     standing = cache.get(key)
     if standing is None:
@@ -251,7 +257,17 @@ def authorize(user: Person, action: Action, community: Community) -> None:
 
 def community_for(user: Person, slug: str, action: Action = Action.VIEW) -> Community:
     """The community, or NotFound: outsiders can't tell private from missing."""
-    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    if user.is_authenticated and is_active_account(user):
+        # The community and the person's standing in it in one query: every page of a
+        # community starts here.
+        row = db.session.execute(_with_standing_rows(
+            select(Community, Membership, CommunityOrganization), user)
+            .where(Community.slug == slug)).first()
+        community = row[0] if row is not None else None
+        if row is not None:
+            _standings()[(user.id, row[0].id)] = Standing.known(user, row[0], row[1], row[2])
+    else:
+        community = db.session.scalar(select(Community).where(Community.slug == slug))
     if community is None or not can(user, Action.VIEW, community):
         raise errors.NotFound()
     authorize(user, action, community)
