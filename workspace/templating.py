@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -108,7 +110,32 @@ def local_path(link: str | None) -> bool:
     return bool(link) and safe_next(link, "") == link
 
 
+def _remembered_addresses(size: int = 4096) -> Any:
+    """Templates' url_for, remembering the addresses it built: a page's header alone asks for
+    some thirty, the same on every page, and building one costs more than the rest of a line.
+
+    An address (a path, never a full URL) depends only on the endpoint, its values and where
+    the app is mounted; anything else (_external, _anchor, values that are not plain text or
+    numbers, no request) is built each time."""
+
+    @functools.lru_cache(maxsize=size)
+    def built(script_root: str, blueprint: str | None, endpoint: str,
+              values: tuple[tuple[str, Any], ...]) -> str:
+        return url_for(endpoint, **dict(values))
+
+    def template_url_for(endpoint: str, **values: Any) -> str:
+        if not has_request_context() or any(
+                name.startswith("_") or not (value is None or isinstance(value, str | int))
+                for name, value in values.items()):
+            return url_for(endpoint, **values)
+        blueprint = request.blueprint if endpoint.startswith(".") else None
+        return built(request.script_root, blueprint, endpoint, tuple(sorted(values.items())))
+
+    return template_url_for
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = _remembered_addresses()
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(date_label, "date_label")
     app.add_template_filter(machine_time, "machine_time")

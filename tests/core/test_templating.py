@@ -87,3 +87,23 @@ def test_every_page_has_the_identifier_with_privacy_and_contact(client):
     assert "Run by the State Support Network" in html
     privacy = client.get("/privacy")
     assert privacy.status_code == 200 and "What we keep" in privacy.get_data(as_text=True)
+
+
+def test_templates_remember_addresses_only_where_they_cannot_differ(app):
+    template_url_for = app.jinja_env.globals["url_for"]
+    from flask import url_for  # noqa: PLC0415
+
+    cases = [("home.index", {}), ("static", {"filename": "css/workspace.css"}),
+             ("communities.show", {"slug": "az-p2p"}),
+             ("auth.sign_in", {"next": "/communities/?page=2"}),
+             ("communities.show", {"slug": "az-p2p", "_anchor": "members"})]
+    for script_root in ("", "/cop"):
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}"):
+            for _ in range(2):  # built, then remembered
+                for endpoint, values in cases:
+                    expected = url_for(endpoint, **values)
+                    assert expected.startswith(script_root + "/")
+                    assert template_url_for(endpoint, **values) == expected
+            # A full address is never remembered as a path, nor a path as a full address.
+            assert template_url_for("home.index", _external=True) == "http://localhost" + (
+                script_root + "/")

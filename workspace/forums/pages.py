@@ -324,6 +324,7 @@ class PostView:
     # The author's role in the community, so an expert's answer reads as one (None: not a
     # member now, e.g. network staff).
     author_role: CommunityRole | None = None
+    reader_zone: str = ""  # the viewer's time zone, which the post's times are shown in
 
     def fragment_key(self) -> tuple[Any, ...]:
         """Everything the post's rendering shows (workspace/fragments.py): this version of the
@@ -338,7 +339,7 @@ class PostView:
                 tuple((reaction.kind, reaction.count, reaction.mine)
                       for reaction in self.reactions),
                 (quote.id, quote.author.name, quote.body_html) if quote else None,
-                self.quote_unavailable, reader_time_zone().key)
+                self.quote_unavailable, self.reader_zone or reader_time_zone().key)
 
 
 @dataclass
@@ -420,7 +421,7 @@ def _topic_rights(viewer: policy.Person, topic: Topic,
 
 def _post_view(viewer: policy.Person, post: Post, number: int, reactions: list[ReactionSummary],
                last_read: int | None, standing: Standing, rights: _TopicRights,
-               roles: Mapping[int, CommunityRole]) -> PostView:
+               roles: Mapping[int, CommunityRole], reader_zone: str = "") -> PostView:
     topic = post.topic
     quote, unavailable = None, False
     if post.quoted_post_id is not None:
@@ -440,7 +441,8 @@ def _post_view(viewer: policy.Person, post: Post, number: int, reactions: list[R
         may_flag=forum_policy.may_flag(viewer, post, standing),
         may_quote=post.is_visible and rights.may_reply,
         may_answer=not post.is_opening and post.is_visible and rights.may_mark_answer,
-        may_moderate=standing.moderates, is_own=is_own, author_role=roles.get(post.author_id))
+        may_moderate=standing.moderates, is_own=is_own, author_role=roles.get(post.author_id),
+        reader_zone=reader_zone)
 
 
 @dataclass
@@ -550,7 +552,7 @@ def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None,
     number of queries however long the topic is. `state`: from topic_for_page, if it was."""
     community = topic.community
     policy.authorize(viewer, Action.READ, community)
-    standing = policy.standing_in(viewer, community)
+    standing = policy.standing_in(viewer, community).settled()
     rights = _topic_rights(viewer, topic, standing)
     if state is None or state.visible_posts is None:
         state = _reader_state(viewer, topic, with_draft=rights.may_reply, with_count=True)
@@ -568,8 +570,9 @@ def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None,
     roles = {row[0].author_id: row[1] for row in rows if row[1] is not None}
     last_read = state.last_read
     offset = (pagination.page - 1) * PER_PAGE
+    zone = reader_time_zone().key
     views = [_post_view(viewer, row[0], offset + index + 1, summaries_of(row[2:]), last_read,
-                        standing, rights, roles)
+                        standing, rights, roles, reader_zone=zone)
              for index, row in enumerate(rows)]
     answer = None
     if topic.answer_post_id is not None:

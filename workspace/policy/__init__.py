@@ -200,6 +200,31 @@ class Standing:
     def manages(self) -> bool:
         return self.may(Action.MANAGE)
 
+    def settled(self) -> SettledStanding:
+        """This standing with each answer kept once given: for drawing one page, which asks
+        the same questions for each of its 25 posts and where nothing changes in between."""
+        return SettledStanding.of(self)
+
+
+class SettledStanding(Standing):
+    """A standing that keeps its answers (Standing.settled): never for a whole request, whose
+    own changes (a role given, a status changed) must count at once."""
+
+    __slots__ = ("_answers",)
+
+    @classmethod
+    def of(cls, standing: Standing) -> SettledStanding:
+        settled = cls(standing.user, standing.community)
+        settled._rows = standing._load()
+        settled._answers = {}
+        return settled
+
+    def may(self, action: Action) -> bool:
+        answer = self._answers.get(action)
+        if answer is None:
+            answer = self._answers[action] = super().may(action)
+        return answer
+
 
 def _with_standing_rows(stmt: Select, user: Person) -> Select:
     """The statement (which selects from communities) outer-joined to the two rows a standing
