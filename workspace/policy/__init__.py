@@ -211,6 +211,7 @@ class SettledStanding(Standing):
     own changes (a role given, a status changed) must count at once."""
 
     __slots__ = ("_answers",)
+    _answers: dict[Action, bool]
 
     @classmethod
     def of(cls, standing: Standing) -> SettledStanding:
