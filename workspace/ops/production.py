@@ -70,7 +70,12 @@ def write_nginx_config(text: str, runtime: Path) -> Path:
 
 def nginx_command(config: Path, runtime: Path) -> list[str]:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    return [binary, "-p", str(runtime), "-c", str(config), "-g", "daemon off;"]
+    directives = "daemon off;"
+    if os.geteuid() == 0:
+        # Started by root, nginx's workers would become nobody, who cannot read stored files
+        # (mode 0600, the app's): they run as the app processes this launcher starts do.
+        directives += " user root;"
+    return [binary, "-p", str(runtime), "-c", str(config), "-g", directives]
 
 
 def gunicorn_command(host: str, port: int) -> list[str]:
