@@ -79,6 +79,10 @@ class DefaultConfig:
     S3_REGION: str | None = None
     S3_ACCESS_KEY_ID: str | None = None  # unset: boto3's own chain (AWS_*, instance roles)
     S3_SECRET_ACCESS_KEY: str | None = None
+    # Behind nginx (deploy/nginx.conf): a local file is answered with an empty body and
+    # X-Accel-Redirect: <prefix>/ab/cd/<digest>, and nginx sends it from an internal location
+    # aliasing FILES_ROOT, so no app worker is held for the download. Unset: the app sends it.
+    ACCEL_REDIRECT_PREFIX: str | None = None
     UPLOAD_MAX_BYTES = 50 * 1024 * 1024
     UPLOAD_RATE_LIMIT = "300 per hour"  # each person's uploads (files and forms with files)
     # What a zip-based document (.docx, .xlsx...) may unpack to, read from its directory.
@@ -112,7 +116,7 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                  "MAIL_SERVER",
                  "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "DEMO_PASSWORD",
                  "FILE_STORAGE", "FILES_ROOT", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION",
-                 "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+                 "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "ACCEL_REDIRECT_PREFIX"):
         if environ.get(name):
             settings[name] = environ[name]
     for name in ("MAIL_PORT", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_UNPACKED_BYTES",

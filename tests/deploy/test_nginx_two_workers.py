@@ -5,7 +5,7 @@ database (PostgreSQL when TEST_DATABASE_URL is set), all on 127.0.0.1.
 People sign in and post through nginx, as a browser does; their live connections go to one
 worker each directly, so it is known which worker holds whom. When a worker stops (gracefully,
 or killed), its client comes back through nginx, which sends it to the other worker, and replays
-exactly what it missed.
+exactly what it missed. Stored files are sent by nginx once the app has said who may have them.
 """
 
 from __future__ import annotations
@@ -36,8 +36,11 @@ from tests.realtime.test_two_workers import (
     _until,
     run_in_own_loop,
 )
+from tests.resources.conftest import add_files, only_resource, pdf_bytes
 from workspace.extensions import db
+from workspace.files.serving import FILE_CONTENT_SECURITY_POLICY
 from workspace.ops.production import (
+    ACCEL_REDIRECT_PREFIX,
     LaunchError,
     gunicorn_command,
     nginx_command,
@@ -110,7 +113,9 @@ def stack(app, cast: Cast, redis_url: str, tmp_path: Path) -> Iterator[Stack]:
     environment.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis_url,
                        SECRET_KEY=SECRET_KEY, BASE_URL="https://cop.example.org",
                        WORKSPACE_ENV="production", BEHIND_PROXY="1", JOBS_IN_PROCESS="0",
-                       LOG_FORMAT="json", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+                       LOG_FORMAT="json", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
+                       FILES_ROOT=app.config["FILES_ROOT"],
+                       ACCEL_REDIRECT_PREFIX=ACCEL_REDIRECT_PREFIX)
     started: list[Process] = []
     try:
         ports = [_free_port(), _free_port()]
@@ -120,7 +125,8 @@ def stack(app, cast: Cast, redis_url: str, tmp_path: Path) -> Iterator[Stack]:
         listen = f"127.0.0.1:{_free_port()}"
         runtime = tmp_path / "nginx"
         config = write_nginx_config(nginx_config(ports=ports, listen=listen, runtime=runtime,
-                                                 upload_max_bytes=app.config["UPLOAD_MAX_BYTES"]),
+                                                 upload_max_bytes=app.config["UPLOAD_MAX_BYTES"],
+                                                 files_root=Path(app.config["FILES_ROOT"])),
                                     runtime)
         for worker in started:
             wait_until_serving(worker.url + "/health/live", worker.process)
@@ -217,6 +223,88 @@ def test_nginx_serves_static_files_itself_and_passes_health_and_request_ids(stac
                                                       "redis": "ok", "version": ""}
         # nginx gives the app an id of its own ($request_id), which the app keeps and returns.
         assert len(health.headers["X-Request-ID"]) == 32
+
+
+@dataclass
+class LibraryFile:
+    resource_id: int
+    digest: str
+    data: bytes
+
+
+@pytest.fixture
+def library_file(app, client_as, member, cast: Cast) -> LibraryFile:
+    """A PDF Arizona added to the community's library (before the servers start)."""
+    data = pdf_bytes("Sent by nginx") * 20  # some kilobytes, so a range is a real slice
+    answer = add_files(client_as(member), cast.slug, [("Plan für 2026.pdf", data)])
+    assert answer.status_code == 302
+    resource = only_resource()
+    return LibraryFile(resource.id, resource.current_version.file.digest, data)
+
+
+def test_through_nginx_a_member_downloads_a_library_file_nginx_sends(
+        cast: Cast, library_file: LibraryFile, stack: Stack):
+    download = f"/library/{library_file.resource_id}/download"
+    data, digest = library_file.data, library_file.digest
+
+    async def scenario() -> None:
+        georgia = Visitor(cast.georgia, stack)
+        try:
+            await georgia.sign_in(stack.nginx)  # type: ignore[arg-type]
+            async with georgia.http.get(stack.nginx.url + download) as whole:
+                assert whole.status == 200, await whole.text()
+                assert await whole.read() == data
+                headers = whole.headers
+                assert headers["Content-Type"] == "application/pdf"
+                assert headers["Content-Disposition"] == (
+                    "attachment; filename=\"Plan fur 2026.pdf\"; "
+                    "filename*=UTF-8''Plan%20f%C3%BCr%202026.pdf")
+                assert headers.getall("Content-Security-Policy") == [
+                    FILE_CONTENT_SECURITY_POLICY]
+                assert headers.getall("X-Content-Type-Options") == ["nosniff"]
+                assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+                assert headers["X-Frame-Options"] == "DENY"
+                assert headers["Cache-Control"] == "private, no-cache"
+                assert headers["ETag"] == f'"{digest}"'
+                assert len(headers["X-Request-ID"]) == 32
+                assert "X-Accel-Redirect" not in headers
+
+            # The app's own answer was headers and a redirect to nginx's internal location.
+            async with georgia.http.get(stack.one.url + download) as app_answer:
+                assert app_answer.status == 200
+                assert await app_answer.read() == b""
+                assert app_answer.headers["X-Accel-Redirect"] == (
+                    f"{ACCEL_REDIRECT_PREFIX}/{digest[:2]}/{digest[2:4]}/{digest}")
+
+            async with georgia.http.get(stack.nginx.url + download,
+                                        headers={"Range": "bytes=100-1099"}) as part:
+                assert part.status == 206
+                assert await part.read() == data[100:1100]
+                assert part.headers["Content-Range"] == f"bytes 100-1099/{len(data)}"
+                assert part.headers["Content-Security-Policy"] == FILE_CONTENT_SECURITY_POLICY
+            async with georgia.http.get(stack.nginx.url + download,
+                                        headers={"Range": "bytes=0-9",
+                                                 "If-Range": '"' + "0" * 64 + '"'}) as stale:
+                assert stale.status == 200 and await stale.read() == data
+            async with georgia.http.get(stack.nginx.url + download,
+                                        headers={"If-None-Match": f'"{digest}"'}) as again:
+                assert again.status == 304 and await again.read() == b""
+                assert again.headers["ETag"] == f'"{digest}"'
+
+            # The internal location is not there for anyone asking from outside.
+            async with georgia.http.get(
+                    f"{stack.nginx.url}{ACCEL_REDIRECT_PREFIX}/{digest[:2]}/{digest[2:4]}/"
+                    f"{digest}") as direct:
+                assert direct.status == 404
+                assert await direct.read() != data
+        finally:
+            await georgia.close()
+
+    try:
+        run_in_own_loop(scenario)
+    except BaseException:
+        _print_logs(stack)
+        raise
 
 
 @pytest.mark.parametrize("how", ["stopped", "killed"])

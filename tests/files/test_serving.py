@@ -204,3 +204,96 @@ def test_a_60_mb_download_streams_without_loading_the_file(client: FlaskClient,
         tracemalloc.stop()
     assert received == size
     assert peak < 4 * 1024 * 1024, f"peak {peak} bytes"
+
+
+# --- Behind nginx: ACCEL_REDIRECT_PREFIX ------------------------------------------------------
+
+PREFIX = "/_stored-files"
+
+
+@pytest.fixture
+def accel_client(files_app: Flask) -> FlaskClient:
+    files_app.config["ACCEL_REDIRECT_PREFIX"] = PREFIX
+    return files_app.test_client()
+
+
+def _in_store(digest: str) -> str:
+    return f"{digest[:2]}/{digest[2:4]}/{digest}"
+
+
+@pytest.mark.parametrize("backend", ["local"])
+def test_behind_nginx_a_local_file_is_a_redirect_with_every_header_and_no_body(
+        accel_client: FlaskClient, stored: str):
+    response = accel_client.get(f"/test-files/{stored}?type=text/csv&name=states.csv"
+                                "&max_age=60")
+
+    assert response.status_code == 200
+    assert response.data == b""
+    assert response.headers["X-Accel-Redirect"] == f"{PREFIX}/{_in_store(stored)}"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=\"states.csv\"; filename*=UTF-8''states.csv")
+    assert response.headers.getlist("Content-Security-Policy") == [FILE_CONTENT_SECURITY_POLICY]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "private, max-age=60"
+    assert response.headers["ETag"] == f'"{stored}"'
+
+
+@pytest.mark.parametrize("backend", ["local"])
+def test_behind_nginx_a_trailing_slash_on_the_prefix_makes_no_double_slash(
+        files_app: Flask, stored: str):
+    files_app.config["ACCEL_REDIRECT_PREFIX"] = PREFIX + "/"
+    response = files_app.test_client().get(f"/test-files/{stored}")
+    assert response.headers["X-Accel-Redirect"] == f"{PREFIX}/{_in_store(stored)}"
+
+
+@pytest.mark.parametrize("backend", ["local"])
+def test_behind_nginx_ranges_are_left_to_nginx(accel_client: FlaskClient, stored: str):
+    response = accel_client.get(f"/test-files/{stored}", headers={"Range": "bytes=2-5"})
+
+    # nginx answers the Range (and If-Range, against the ETag) from the file itself.
+    assert response.status_code == 200
+    assert response.data == b""
+    assert "Content-Range" not in response.headers
+    assert response.headers["X-Accel-Redirect"] == f"{PREFIX}/{_in_store(stored)}"
+
+
+@pytest.mark.parametrize("backend", ["local"])
+def test_behind_nginx_the_app_answers_a_copy_the_browser_has(accel_client: FlaskClient,
+                                                             stored: str):
+    response = accel_client.get(f"/test-files/{stored}",
+                                headers={"If-None-Match": f'"{stored}"'})
+
+    assert response.status_code == 304
+    assert "X-Accel-Redirect" not in response.headers
+    assert response.headers["ETag"] == f'"{stored}"'
+    assert response.headers["Cache-Control"] == "private, no-cache"
+
+    changed = accel_client.get(f"/test-files/{stored}", headers={"If-None-Match": '"other"'})
+    assert changed.status_code == 200 and "X-Accel-Redirect" in changed.headers
+
+
+@pytest.mark.parametrize("backend", ["local"])
+@pytest.mark.parametrize("digest", ["0" * 64, "A" * 64, "..%2F..%2Fetc%2Fpasswd"])
+def test_behind_nginx_a_missing_or_malformed_digest_is_404_without_a_redirect(
+        accel_client: FlaskClient, digest: str):
+    response = accel_client.get(f"/test-files/{digest}")
+    assert response.status_code == 404
+    assert "X-Accel-Redirect" not in response.headers
+
+
+@pytest.mark.parametrize("backend", ["s3"])
+def test_behind_nginx_an_s3_file_is_still_sent_by_the_app(accel_client: FlaskClient,
+                                                          stored: str):
+    response = accel_client.get(f"/test-files/{stored}", headers={"Range": "bytes=2-5"})
+
+    assert "X-Accel-Redirect" not in response.headers
+    assert response.status_code == 206 and response.data == DATA[2:6]
+
+
+@pytest.mark.parametrize("backend", ["local"])
+def test_without_the_setting_the_app_sends_the_file(client: FlaskClient, stored: str):
+    response = client.get(f"/test-files/{stored}")
+    assert "X-Accel-Redirect" not in response.headers
+    assert response.data == DATA

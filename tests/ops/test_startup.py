@@ -58,6 +58,20 @@ def test_a_base_url_that_is_not_https_stops_production(base_url: str):
     assert problem.startswith(f"BASE_URL is {base_url!r}")
 
 
+@pytest.mark.parametrize("prefix", ["_stored-files", "/stored files", "/../files", "/a/./b",
+                                    "//files", "/files?x=1", "http://nginx/files"])
+def test_a_malformed_accel_redirect_prefix_stops_production(prefix: str):
+    [problem] = _problems({**GOOD, "ACCEL_REDIRECT_PREFIX": prefix})
+    assert problem.startswith(f"ACCEL_REDIRECT_PREFIX is {prefix!r}")
+    assert "internal location" in problem
+
+
+@pytest.mark.parametrize("prefix", ["/_stored-files", "/internal/files/", "/x"])
+def test_a_well_formed_accel_redirect_prefix_starts(prefix: str):
+    assert _start({**GOOD, "ACCEL_REDIRECT_PREFIX": prefix}).config[
+        "ACCEL_REDIRECT_PREFIX"] == prefix
+
+
 def test_an_unset_database_url_stops_production_but_a_chosen_sqlite_file_does_not():
     environment = {key: value for key, value in GOOD.items() if key != "DATABASE_URL"}
     [problem] = _problems(environment)

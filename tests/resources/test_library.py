@@ -158,6 +158,30 @@ def test_a_large_download_answers_ranges(client_as, member, other_member):
     assert resource.download_count == 0  # a continuation is not a new download
 
 
+def test_behind_nginx_only_a_permitted_download_is_handed_to_nginx(app, client_as, member,
+                                                                  other_member, staff):
+    app.config["ACCEL_REDIRECT_PREFIX"] = "/_stored-files"
+    data = pdf_bytes("behind nginx")
+    add_files(client_as(member), SLUG, [("plan.pdf", data)], audience="state")
+    resource = only_resource()
+    digest = resource.current_version.file.digest
+
+    allowed = client_as(staff).get(f"/library/{resource.id}/download")
+    assert allowed.status_code == 200 and allowed.data == b""
+    assert allowed.headers["X-Accel-Redirect"] == (
+        f"/_stored-files/{digest[:2]}/{digest[2:4]}/{digest}")
+    assert allowed.headers["Content-Type"] == "application/pdf"
+    assert allowed.headers["Content-Disposition"].startswith('attachment; filename="plan.pdf"')
+    assert "sandbox" in allowed.headers["Content-Security-Policy"]
+    db.session.refresh(resource)
+    assert resource.download_count == 1
+
+    for refused in (client_as(other_member), client_as(None)):
+        answer = refused.get(f"/library/{resource.id}/download")
+        assert answer.status_code in {403, 404}
+        assert "X-Accel-Redirect" not in answer.headers
+
+
 def test_a_state_team_keeps_a_resource_to_itself_until_it_shares_it(
         client_as, member, other_member, facilitator, staff, network, community):
     colleague = factories.make_user(network.seas["AZ"], "az.colleague@example.org")

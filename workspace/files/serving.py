@@ -1,5 +1,13 @@
 """Sending a stored file to someone already allowed to have it: ranges for large files, 304s for
-repeat visits, and headers that keep a hostile file from acting as a page of this site."""
+repeat visits, and headers that keep a hostile file from acting as a page of this site.
+
+Behind nginx with ACCEL_REDIRECT_PREFIX set, a local file is not sent by the app at all: the
+answer is its headers and `X-Accel-Redirect`, and nginx sends the bytes from its internal location
+(deploy/nginx.conf). nginx then handles Range and If-Range (against the ETag, still the digest);
+the app answers If-None-Match itself with a 304, as nginx's own check runs before it knows the
+ETag. nginx keeps the app's Content-Type, Content-Disposition and Cache-Control on that redirect
+and adds the file policy below itself.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +15,11 @@ import unicodedata
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from flask import Response, request, send_file
+from flask import Response, current_app, request, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from workspace import errors
-from workspace.files.storage import Storage, storage
+from workspace.files.storage import LocalStorage, Storage, storage
 
 # Even a file a browser renders can't run script, load anything or reach this site's cookies.
 FILE_CONTENT_SECURITY_POLICY = ("sandbox; default-src 'none'; img-src 'self'; "
@@ -28,21 +36,36 @@ def send_stored(digest: str, *, media_type: str, download_name: str, inline: boo
         path = store.local_path(digest)
     except ValueError:
         raise errors.NotFound() from None
+    prefix = current_app.config.get("ACCEL_REDIRECT_PREFIX")
     try:
-        if path is not None:
-            if not path.is_file():
-                raise errors.NotFound()
+        if path is None:
+            response = _streamed(store, digest, media_type)
+        elif not path.is_file():
+            raise errors.NotFound()
+        elif prefix and isinstance(store, LocalStorage):
+            response = _redirected_to_nginx(prefix, store, digest, media_type)
+        else:
             # The WSGI file wrapper (sendfile where the server has it) and werkzeug's own
             # Range, If-Range and If-None-Match handling. Content-Disposition is ours, below.
             response = send_file(path, mimetype=media_type, conditional=True, etag=digest)
-        else:
-            response = _streamed(store, digest, media_type)
     except RequestedRangeNotSatisfiable as exc:
         response = Response(status=416)
         if exc.length is not None:
             response.headers["Content-Range"] = f"bytes */{exc.length}"
     return _protected(response, media_type=media_type, download_name=download_name,
                       inline=show_inline, max_age=max_age)
+
+
+def _redirected_to_nginx(prefix: str, store: LocalStorage, digest: str,
+                         media_type: str) -> Response:
+    """No body: nginx sends the file from <prefix>/ab/cd/<digest>, with these headers."""
+    response = Response(mimetype=media_type)
+    response.set_etag(digest)
+    if request.if_none_match.contains_weak(digest):
+        response.status_code = 304
+        return response
+    response.headers["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{store.relative_path(digest)}"
+    return response
 
 
 def _streamed(store: Storage, digest: str, media_type: str) -> Response:

@@ -77,8 +77,12 @@ class LocalStorage:
         self.root = Path(root)
 
     def path_for(self, digest: str) -> Path:
+        return self.root / self.relative_path(digest)
+
+    def relative_path(self, digest: str) -> str:
+        """ab/cd/<digest>: where the file is inside the root, as a URL path too."""
         digest = check_digest(digest)
-        return self.root / digest[:2] / digest[2:4] / digest
+        return f"{digest[:2]}/{digest[2:4]}/{digest}"
 
     def temp_dir(self) -> Path:
         incoming = self.root / ".incoming"

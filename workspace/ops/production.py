@@ -33,6 +33,8 @@ DEFAULT_BASE_URL = "https://localhost"
 MIME_TYPES = "/etc/nginx/mime.types"
 FORM_ALLOWANCE = 1024 * 1024  # the form fields around an uploaded file
 STOP_GRACE = 15.0  # seconds: the app's own grace (10 s) and a little more
+# nginx's internal location for stored files (deploy/nginx.conf); the app's ACCEL_REDIRECT_PREFIX.
+ACCEL_REDIRECT_PREFIX = "/_stored-files"
 
 
 class LaunchError(Exception):
@@ -40,13 +42,18 @@ class LaunchError(Exception):
 
 
 def nginx_config(*, ports: Sequence[int], listen: str, runtime: Path, upload_max_bytes: int,
-                 root: Path = ROOT, mime_types: str = MIME_TYPES) -> str:
-    """deploy/nginx.conf filled in for app processes on 127.0.0.1 at these ports."""
+                 files_root: Path = INSTANCE / "files",
+                 files_prefix: str = ACCEL_REDIRECT_PREFIX, root: Path = ROOT,
+                 mime_types: str = MIME_TYPES) -> str:
+    """deploy/nginx.conf filled in for app processes on 127.0.0.1 at these ports, with stored
+    files sent from files_root when the app redirects to files_prefix."""
     servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;"
                         for port in ports)
     values = {"@ROOT@": str(root), "@RUNTIME@": str(runtime), "@MIME_TYPES@": mime_types,
               "@LISTEN@": listen, "@SERVERS@": servers,
-              "@CLIENT_MAX_BODY@": str(upload_max_bytes + FORM_ALLOWANCE)}
+              "@CLIENT_MAX_BODY@": str(upload_max_bytes + FORM_ALLOWANCE),
+              "@FILES@": str(Path(root, files_root)).rstrip("/"),
+              "@FILES_PREFIX@": files_prefix.rstrip("/")}
     text = (DEPLOY / "nginx.conf").read_text()
     for name, value in values.items():
         text = text.replace(name, value)
@@ -63,7 +70,12 @@ def write_nginx_config(text: str, runtime: Path) -> Path:
 
 def nginx_command(config: Path, runtime: Path) -> list[str]:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    return [binary, "-p", str(runtime), "-c", str(config), "-g", "daemon off;"]
+    directives = "daemon off;"
+    if os.geteuid() == 0:
+        # Started by root, nginx's workers would become nobody, who cannot read stored files
+        # (mode 0600, the app's): they run as the app processes this launcher starts do.
+        directives += " user root;"
+    return [binary, "-p", str(runtime), "-c", str(config), "-g", directives]
 
 
 def gunicorn_command(host: str, port: int) -> list[str]:
@@ -148,6 +160,8 @@ def environment(environ: Mapping[str, str]) -> dict[str, str]:
     settings.update(WORKSPACE_ENV="production", BEHIND_PROXY="1", JOBS_IN_PROCESS="0",
                     FLASK_APP="workspace", PYTHONUNBUFFERED="1")
     settings.setdefault("LOG_FORMAT", "json")
+    # nginx sends stored files; set ACCEL_REDIRECT_PREFIX= (empty) to have the app send them.
+    settings.setdefault("ACCEL_REDIRECT_PREFIX", ACCEL_REDIRECT_PREFIX)
     return settings
 
 
@@ -174,8 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     runtime = INSTANCE / "nginx"
     ports = [options.first_port + n for n in range(options.workers)]
     upload_max = int(settings.get("UPLOAD_MAX_BYTES") or 50 * 1024 * 1024)
-    config = write_nginx_config(nginx_config(ports=ports, listen=options.listen, runtime=runtime,
-                                             upload_max_bytes=upload_max), runtime)
+    files_root = Path(settings.get("FILES_ROOT") or INSTANCE / "files")
+    config = write_nginx_config(nginx_config(
+        ports=ports, listen=options.listen, runtime=runtime, upload_max_bytes=upload_max,
+        files_root=files_root,
+        files_prefix=settings["ACCEL_REDIRECT_PREFIX"] or ACCEL_REDIRECT_PREFIX), runtime)
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
     signal.signal(signal.SIGINT, lambda signum, frame: stopping.append(signum))

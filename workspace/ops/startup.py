@@ -1,7 +1,8 @@
 """Start-up checks: a production instance with a missing or unsafe setting refuses to start.
 
 Each problem is collected, so one run names everything to fix. Outside production only the
-settings that would be wrong anywhere (an unknown WORKSPACE_ENV or LOG_FORMAT) are checked.
+settings that would be wrong anywhere (an unknown WORKSPACE_ENV or LOG_FORMAT, a malformed
+ACCEL_REDIRECT_PREFIX) are checked.
 
 SQLite is a deliberate choice in production (the embedded default copes with a small network
 on one machine), so it needs DATABASE_URL set to a sqlite:/// file; what is refused is the
@@ -10,6 +11,7 @@ database an unset DATABASE_URL would silently pick (a file in the instance folde
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +24,8 @@ MINIMUM_SECRET_LENGTH = 32
 # Keys that appear in this project's tests, benchmarks and examples: known to anyone.
 KNOWN_SECRETS = frozenset({"test", "dev", "development", "secret", "change-me", "changeme",
                            "bench", "bench-live", "bench-library", "two-workers"})
+# An nginx location path: slash-separated names, no dots (so no "..") and nothing to escape.
+ACCEL_REDIRECT_PREFIX_FORMAT = re.compile(r"(/[A-Za-z0-9_-]+)+/?")
 NEW_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
@@ -51,6 +55,12 @@ def general_problems(config: Mapping[str, Any]) -> list[str]:
     if config.get("LOG_FORMAT") not in LOG_FORMATS:
         problems.append(f"LOG_FORMAT is {config.get('LOG_FORMAT')!r}: set it to 'json' (one "
                         "object per line, for a log collector) or 'text', or leave it unset.")
+    prefix = config.get("ACCEL_REDIRECT_PREFIX")
+    if prefix and not ACCEL_REDIRECT_PREFIX_FORMAT.fullmatch(str(prefix)):
+        problems.append(f"ACCEL_REDIRECT_PREFIX is {prefix!r}: set it to the path of nginx's "
+                        "internal location for stored files, such as /_stored-files (letters, "
+                        "digits, - and _ between slashes), or leave it unset to send files from "
+                        "the app.")
     return problems
 
 
