@@ -312,107 +312,117 @@ class Assumptions:
     active_at_peak: float = 0.05  # share of a network's members active in its busiest minute
     room_size: int = 30  # people in one live session
     live_p99_ms: float = 250  # chat that still feels immediate
+    in_session_at_peak: float = 0.05  # share of the members in a live session at the busiest hour
     digest_window_minutes: float = 60  # the daily digests done within an hour of cron's start
     download_mbit_s: float = 50  # one person's connection, downloading a recording
     recording_mb: float = 200
+    downloading_at_peak: float = 0.002  # members downloading a recording at the same moment
     network_sizes: tuple[int, ...] = (1_000, 10_000, 50_000, 100_000)
 
 
 ASSUMPTIONS = Assumptions()
 
 
-def network_section(runs: dict[str, Run], machine: Machine, a: Assumptions) -> list[str]:
-    def figures(name: str) -> dict[str, str] | None:
-        run = runs.get(name)
-        return None if run is None or run.failed else run.final
+@dataclass
+class Meaning:
+    """One activity's reading of the run: its sentence, and the network it alone would allow."""
 
+    text: str
+    members: float | None = None
+    at_least: bool = False  # the run did not go as far as this activity's limit
+
+
+def network_section(runs: dict[str, Run], machine: Machine, a: Assumptions) -> list[str]:
+    def measured(name: str) -> Run | None:
+        run = runs.get(name)
+        return None if run is None or run.failed else run
+
+    meanings = {
+        "Forums": _forums_meaning(measured("forums"), a),
+        "Live sessions": _live_meaning(measured("live"), machine, a),
+        "Daily digests": _digest_meaning(measured("digest"), a),
+        "Library downloads": _library_meaning(measured("library"), a),
+    }
     lines = ["## What this means for a network", "",
-             "Each figure below is computed from this run by the stated assumptions (constants "
-             "in `bench/report.py`); each treats its activity as if it had the machine to "
-             "itself. They share one machine in practice, so the smallest is the one to plan by.",
-             "", "Assumptions:", "",
+             "Computed from this run by these assumptions (the constants in "
+             "`bench/report.py`'s `Assumptions`):", "",
              f"- an active member opens {a.pages_per_minute:g} forum pages a minute at the "
-             "peak, each costing what a 25-post topic page costs;",
-             f"- {a.active_at_peak:.0%} of a network's members are active in its busiest minute;",
-             f"- a live session has {a.room_size} participants, and its chat needs a p99 "
-             f"delivery under {a.live_p99_ms:g} ms;",
+             "peak, each costing what a 25-post topic page costs, and "
+             f"{_share(a.active_at_peak)} of a network's members are active in its busiest minute;",
+             f"- a live session has {a.room_size} participants, its chat needs a p99 delivery "
+             f"under {a.live_p99_ms:g} ms, and at the busiest hour {_share(a.in_session_at_peak)} "
+             "of the members are in a session;",
              f"- the daily digests should be done within {a.digest_window_minutes:g} minutes "
-             "of cron starting them, and their time grows with the people (the digest "
+             "of cron starting them, and their time grows in step with the people (the digest "
              "benchmark shows its SQL statements grow with batches, not people);",
              f"- a person downloads a {a.recording_mb:g} MB recording over a "
-             f"{a.download_mbit_s:g} Mbit/s connection.", "", "From this run:", ""]
-
-    forums = figures("forums")
-    topic_rps = number(forums.get("topic_rps")) if forums else None
-    if topic_rps:
-        concurrent = topic_rps * 60 / a.pages_per_minute
-        members = concurrent / a.active_at_peak
-        lines.append(
-            f"- **Forums.** {topic_rps:g} topic pages a second × 60 ÷ {a.pages_per_minute:g} "
-            f"pages a minute = **{concurrent:,.0f} people active at once**; at "
-            f"{a.active_at_peak:.0%} active in the peak minute, a network of "
-            f"**{members:,.0f} members**.")
-    else:
-        lines.append("- **Forums.** Not measured in this run.")
-
-    live = runs.get("live")
-    if live is not None and not live.failed:
-        lines.extend(_live_meaning(live, machine, a))
-    else:
-        lines.append("- **Live sessions.** Not measured in this run.")
-
-    digest = figures("digest")
-    seconds, people = ((number(digest.get("seconds")), number(digest.get("people")))
-                       if digest else (None, None))
-    if seconds and people:
-        per_person = seconds / people
-        window = a.digest_window_minutes * 60
-        sizes = ", ".join(f"{size:,} people {_duration(per_person * size)}"
-                          for size in a.network_sizes)
-        lines.append(
-            f"- **Daily digests.** {seconds:g} s for {people:,.0f} people = "
-            f"{per_person * 1000:.1f} ms a person: {sizes}. Within "
-            f"{a.digest_window_minutes:g} minutes: **{window / per_person:,.0f} people**.")
-    else:
-        lines.append("- **Daily digests.** Not measured in this run.")
-
-    library = figures("library")
-    download = number(library.get("download_mb_s")) if library else None
-    if download:
-        per_person = a.download_mbit_s / 8
-        lines.append(
-            f"- **Library downloads.** {download:g} MB/s through the app for one download "
-            f"(a {a.recording_mb:g} MB recording in {a.recording_mb / download:.1f} s of "
-            f"server time) ÷ {per_person:g} MB/s a person = **{download / per_person:,.0f} "
-            f"recordings downloading at once at full speed**. One download over the "
-            "loopback, so this is the server's own cost per byte; it does not measure many "
-            "connections at once or the network card.")
-    else:
-        lines.append("- **Library downloads.** Not measured in this run.")
+             f"{a.download_mbit_s:g} Mbit/s connection, and {_share(a.downloading_at_peak)} of the "
+             "members download one at the same time at the peak.",
+             "", "Each activity as if it had the machine to itself:", ""]
+    lines += [f"- **{name}.** {meaning.text}" for name, meaning in meanings.items()]
+    limits = {name: meaning for name, meaning in meanings.items()
+              if meaning.members is not None}
+    lines.append("")
+    if not limits:
+        return lines + ["No network size can be read from this run."]
+    name = min(limits, key=lambda key: limits[key].members or 0)
+    smallest = limits[name]
+    how_many = "at least" if smallest.at_least else "about"
+    headline = (f"**One such machine serves a network of {how_many} "
+                f"{_people(smallest.members or 0)} members**, the smallest of the figures above "
+                f"({name.lower()})")
+    exact = {key: meaning for key, meaning in limits.items() if not meaning.at_least}
+    if smallest.at_least and exact:
+        bound = min(exact, key=lambda key: exact[key].members or 0)
+        headline += (f"; that figure is a floor, as the run stopped short of its limit, and the "
+                     f"smallest measured to its limit is {_people(exact[bound].members or 0)} "
+                     f"({bound.lower()})")
+    lines.append(headline + ". The activities share the machine in practice, so at the same "
+                 "peak it is fewer; and every client of these benchmarks ran on the machine it "
+                 "measured.")
     return lines
 
 
-def _live_meaning(live: Run, machine: Machine, a: Assumptions) -> list[str]:
-    runs = [r for r in live_runs(live.output) if r["label"] == "app"]
+def _forums_meaning(run: Run | None, a: Assumptions) -> Meaning:
+    figures = run.final if run else None
+    topic_rps = number(figures.get("topic_rps")) if figures else None
+    if not figures or not topic_rps:
+        return Meaning("Not measured in this run.")
+    concurrent = topic_rps * 60 / a.pages_per_minute
+    members = concurrent / a.active_at_peak
+    p99 = figures.get("topic_p99_ms")
+    return Meaning(
+        f"{topic_rps:g} topic pages a second (p99 {p99} ms) × 60 ÷ {a.pages_per_minute:g} "
+        f"pages a minute = {concurrent:,.0f} people active at once; ÷ {_share(a.active_at_peak)} "
+        f"= **{_people(members)} members**.", members)
+
+
+def _live_meaning(run: Run | None, machine: Machine, a: Assumptions) -> Meaning:
+    if run is None:
+        return Meaning("Not measured in this run.")
+    runs = [r for r in live_runs(run.output) if r["label"] == "app"]
     within = [r for r in runs if (number(r.get("p99_ms")) or float("inf")) < a.live_p99_ms
               and number(r.get("lost")) == 0]
     if not runs:
-        return ["- **Live sessions.** No per-run lines in the output."]
+        return Meaning("No per-run lines in the output.")
     if not within:
-        worst = min(runs, key=lambda r: number(r.get("clients")) or 0)
-        return [f"- **Live sessions.** No run kept p99 under {a.live_p99_ms:g} ms (the "
-                f"smallest, {worst.get('clients')} clients, had {worst.get('p99_ms')} ms): "
-                "rooms at once cannot be read from this run."]
+        smallest = min(runs, key=lambda r: number(r.get("clients")) or 0)
+        return Meaning(f"No run kept p99 under {a.live_p99_ms:g} ms with nothing lost (the "
+                       f"smallest, {smallest.get('clients')} clients, had p99 "
+                       f"{smallest.get('p99_ms')} ms): sessions at once cannot be read from "
+                       "this run.")
     best = max(within, key=lambda r: (number(r.get("clients")) or 0,
                                       -(number(r.get("p99_ms")) or 0)))
     clients = int(number(best["clients"]) or 0)
     rooms = clients // a.room_size
-    text = (f"- **Live sessions.** {clients} clients in one room, {best.get('workers')} "
-            f"worker(s), p99 {best.get('p99_ms')} ms with none lost (under "
-            f"{a.live_p99_ms:g} ms) ÷ {a.room_size} a session = **at least {rooms} sessions "
-            "at once**: one room of all of them is the heaviest case measured (each message "
-            "goes to every client, and the speaker sends 20 a second, far more than a "
-            "session's chat).")
+    members = rooms * a.room_size / a.in_session_at_peak
+    text = (f"{clients} clients in one room on {best.get('workers')} worker(s) had p99 "
+            f"{best.get('p99_ms')} ms with none lost (under {a.live_p99_ms:g} ms); ÷ "
+            f"{a.room_size} a session = at least {rooms} sessions at once, since one room of "
+            "all of them is the heavier case (each message goes to every client, and the "
+            "speaker sends 20 a second, far more than a session's chat); "
+            f"{rooms * a.room_size} people ÷ {_share(a.in_session_at_peak)} = "
+            f"**{_people(members)} members**.")
     per_client = number(best.get("rss_kb_per_client"))
     if per_client and per_client > 0 and machine.memory_available_kb:
         by_memory = machine.memory_available_kb / per_client
@@ -420,7 +430,52 @@ def _live_meaning(live: Run, machine: Machine, a: Assumptions) -> list[str]:
                  f"{machine.memory_available_kb / 1024 / 1024:.1f} GB available at the start "
                  f"would hold {by_memory:,.0f} clients"
                  + (" (not the limit)." if by_memory > clients else " (the limit)."))
-    return [text]
+    return Meaning(text, members, at_least=True)
+
+
+def _digest_meaning(run: Run | None, a: Assumptions) -> Meaning:
+    figures = run.final if run else None
+    seconds, people = ((number(figures.get("seconds")), number(figures.get("people")))
+                       if figures else (None, None))
+    if not seconds or not people:
+        return Meaning("Not measured in this run.")
+    per_person = seconds / people
+    members = a.digest_window_minutes * 60 / per_person
+    sizes = ", ".join(f"{size:,} people {_duration(per_person * size)}"
+                      for size in a.network_sizes)
+    return Meaning(
+        f"{seconds:g} s for {people:,.0f} people = {per_person * 1000:.1f} ms a person, so a "
+        f"daily run takes: {sizes}. Within {a.digest_window_minutes:g} minutes: "
+        f"**{_people(members)} members**.", members)
+
+
+def _library_meaning(run: Run | None, a: Assumptions) -> Meaning:
+    figures = run.final if run else None
+    download = number(figures.get("download_mb_s")) if figures else None
+    if not download:
+        return Meaning("Not measured in this run.")
+    per_person = a.download_mbit_s / 8
+    at_once = download / per_person
+    members = at_once / a.downloading_at_peak
+    return Meaning(
+        f"{download:g} MB/s through the app for one download (a {a.recording_mb:g} MB "
+        f"recording in {a.recording_mb / download:.1f} s of server time) ÷ {per_person:g} "
+        f"MB/s a person = {at_once:,.0f} recordings downloading at once at full speed; ÷ "
+        f"{_share(a.downloading_at_peak)} = **{_people(members)} members**. One download over "
+        "the loopback measures the server's own cost per byte, not many connections at once "
+        "or a network card.", members)
+
+
+def _share(fraction: float) -> str:
+    return f"{fraction * 100:g}%"
+
+
+def _people(count: float) -> str:
+    """A computed count to two significant figures: the assumptions are not more exact."""
+    if count < 100:
+        return f"{count:,.0f}"
+    digits = len(str(int(count))) - 2
+    return f"{round(count, -digits):,.0f}"
 
 
 def _duration(seconds: float) -> str:

@@ -188,17 +188,37 @@ def test_what_it_means_for_a_network_is_computed_from_the_run() -> None:
     text = _render({"forums": _run("forums", FORUMS), "live": _run("live", LIVE),
                     "library": _run("library", LIBRARY), "digest": _run("digest", DIGEST)})
     network = text.split("## What this means for a network", 1)[1]
-    # 301 pages/s × 60 ÷ 2 pages a minute; ÷ 5 % active at the peak.
-    assert "**9,030 people active at once**" in network
-    assert "**180,600 members**" in network
-    # The largest run under 250 ms with nothing lost: 500 clients, two workers; ÷ 30.
-    assert "500 clients in one room, 2 worker(s), p99 200 ms" in network
-    assert "**at least 16 sessions at once**" in network
+    # 301 pages/s × 60 ÷ 2 pages a minute; ÷ 5 % active at the peak (two significant figures).
+    assert "= 9,030 people active at once; ÷ 5% = **180,000 members**" in network
+    # The largest run under 250 ms with nothing lost: 500 clients, two workers; ÷ 30 a
+    # session, 480 people in sessions ÷ 5 % of the members.
+    assert "500 clients in one room on 2 worker(s) had p99 200 ms" in network
+    assert "at least 16 sessions at once" in network
+    assert "480 people ÷ 5% = **9,600 members**" in network
+    assert "4.0 GB available at the start would hold 38,130 clients (not the limit)" in network
     # 60 s for 10,000 people: 6 ms a person; an hour holds 600,000.
     assert "6.0 ms a person" in network and "100,000 people 10 min" in network
-    assert "**600,000 people**" in network
-    # 400 MB/s ÷ (50 Mbit/s = 6.25 MB/s).
-    assert "**64 recordings downloading at once" in network
+    assert "**600,000 members**" in network
+    # 400 MB/s ÷ (50 Mbit/s = 6.25 MB/s) = 64 at once, ÷ 0.2 % of the members.
+    assert "= 64 recordings downloading at once at full speed; ÷ 0.2% = **32,000 members**" \
+        in network
+    # The smallest figure is the network one machine serves.
+    # The smallest figure is the network one machine serves; live's is only a floor (the run
+    # stopped at 500 clients), so the smallest figure measured to its limit is named too.
+    assert ("**One such machine serves a network of at least 9,600 members**, the smallest of "
+            "the figures above (live sessions); that figure is a floor, as the run stopped "
+            "short of its limit, and the smallest measured to its limit is 32,000 (library "
+            "downloads).") in network
+    without_live = _render({"forums": _run("forums", FORUMS), "digest": _run("digest", DIGEST)})
+    assert ("**One such machine serves a network of about 180,000 members**, the smallest of "
+            "the figures above (forums).") in without_live
+
+
+def test_no_run_under_the_live_target_gives_no_sessions() -> None:
+    slow = [line.replace("p99_ms=", "p99_ms=9") for line in LIVE]
+    text = _render({"live": _run("live", slow)})
+    assert "No run kept p99 under 250 ms with nothing lost" in text
+    assert "No network size can be read from this run." in text
 
 
 def test_a_failed_benchmark_is_reported_and_the_rest_still_written() -> None:
@@ -209,7 +229,7 @@ def test_a_failed_benchmark_is_reported_and_the_rest_still_written() -> None:
     assert "**Failed**: `bench/live.py` exited with status 1" in text
     assert "RuntimeError: x" in text
     assert "- **Live sessions.** Not measured in this run." in text
-    assert "**9,030 people active at once**" in text
+    assert "= 9,030 people active at once" in text
     assert "## Daily digests (`make bench-digest`)\n\nNot run this time." in text
     assert "(not run: library, digest)" in text
     no_line = _run("digest", DIGEST[:-1])
