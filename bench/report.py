@@ -188,19 +188,39 @@ def best_of_listed(output: Sequence[str], prefix: str) -> float | None:
     return None
 
 
-# The app's own log records at INFO or DEBUG (access lines from in-process requests).
-LOG_RECORD = re.compile(r"^(?:\d{4}-\d\d-\d\d[ T][\d:,.]+\s+)?(?:DEBUG|INFO)\b")
+# A log record rather than a benchmark's own line: `INFO  [logger] message`, or with a time
+# first and a request id after the logger (the app's access lines from in-process requests, the
+# Socket.IO client's complaints as the bench's clients hang up).
+LOG_RECORD = re.compile(r"^(?:\d{4}-\d\d-\d\d[ T][\d:,.]+\s+)?"
+                        r"(DEBUG|INFO|WARNING|ERROR|CRITICAL)\s+\[?[\w.]+\]?"
+                        r"(?:\s+\[[0-9a-f]+\])?:?\s+(.*)$")
 
 
 def kept_lines(run: Run) -> list[str]:
     """The lines worth keeping in the document: the figures beside their floors and the final
-    line. Set-up chatter, INFO log records and temp paths go; a failed run keeps its last
-    lines but for INFO records."""
-    lines = [line for line in run.output if not LOG_RECORD.match(line)]
+    line. Set-up chatter, log records (and the bare copies of their messages that a second
+    handler prints) and temp paths go, with a count of the records. A failed run keeps its
+    last lines but for INFO and DEBUG records."""
     if run.failed:
+        lines = [line for line in run.output
+                 if not (match := LOG_RECORD.match(line)) or match.group(1) not in ("DEBUG",
+                                                                                    "INFO")]
         return [_without_paths(line) for line in lines[-40:]]
-    return [_without_paths(line) for line in lines
-            if not re.match(r"^\s*(seeded|Seeding|took)\b", line)]
+    records = [match for line in run.output if (match := LOG_RECORD.match(line))]
+    messages = {match.group(2).strip() for match in records}
+    kept, in_record = [], False
+    for line in run.output:
+        # A record's message can go on over lines of its own; the benchmarks' own lines at the
+        # margin all have a colon (`forums: ...`, `floor (...):`), and the rest are indented.
+        continued = in_record and line[:1].strip() and ":" not in line
+        in_record = bool(LOG_RECORD.match(line) or continued)
+        if in_record or line.strip() in messages:
+            continue
+        if not re.match(r"^\s*(seeded|Seeding|took)\b", line):
+            kept.append(_without_paths(line))
+    if records:
+        kept.append(f"({len(records)} log records left out)")
+    return kept
 
 
 def _without_paths(line: str) -> str:
