@@ -205,7 +205,7 @@ def kept_lines(run: Run) -> list[str]:
         lines = [line for line in run.output
                  if not (match := LOG_RECORD.match(line)) or match.group(1) not in ("DEBUG",
                                                                                     "INFO")]
-        return [_without_paths(line) for line in lines[-40:]]
+        return _counted([_without_paths(line) for line in lines[-200:]])[-40:]
     records = [match for line in run.output if (match := LOG_RECORD.match(line))]
     messages = {match.group(2).strip() for match in records}
     kept, in_record = [], False
@@ -221,6 +221,15 @@ def kept_lines(run: Run) -> list[str]:
     if records:
         kept.append(f"({len(records)} log records left out)")
     return kept
+
+
+def _counted(lines: list[str]) -> list[str]:
+    """Each distinct line once, where it first came, with how often it came if more than once
+    (a failing run can repeat one complaint hundreds of times)."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return [line if count == 1 else f"{line}  (×{count})" for line, count in counts.items()]
 
 
 def _without_paths(line: str) -> str:
@@ -721,10 +730,11 @@ def main(argv: Sequence[str]) -> int:
     options = parser.parse_args(argv)
     selected = parse_selection(options.only)
     started = datetime.now(UTC)
+    commit = git_commit()  # the code measured, before anything is written
     machine = Machine.here()
     load_before = os.getloadavg()
     runs = {name: run_benchmark(name) for name in selected}
-    report = Report(started=started, commit=git_commit(), machine=machine, runs=runs,
+    report = Report(started=started, commit=commit, machine=machine, runs=runs,
                     selected=selected, load_before=load_before, load_after=os.getloadavg())
     options.output.write_text(render(report))
     failed = [name for name, run in runs.items() if run.failed]

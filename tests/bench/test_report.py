@@ -228,12 +228,14 @@ def test_no_run_under_the_live_target_gives_no_sessions() -> None:
 
 
 def test_a_failed_benchmark_is_reported_and_the_rest_still_written() -> None:
-    failed = _run("live", [*LIVE[:3], "Traceback (most recent call last):", "RuntimeError: x"],
+    failed = _run("live", [*LIVE[:3], *["ERROR [engineio.client] packet queue is empty"] * 300,
+                           "Traceback (most recent call last):", "RuntimeError: x"],
                   returncode=1)
     text = _render({"forums": _run("forums", FORUMS), "live": failed})
     assert failed.failed
     assert "**Failed**: `bench/live.py` exited with status 1" in text
     assert "RuntimeError: x" in text
+    assert "ERROR [engineio.client] packet queue is empty  (×198)" in text  # of the last 200
     assert "- **Live sessions.** Not measured in this run." in text
     assert "= 9,030 people active at once" in text
     assert "## Daily digests (`make bench-digest`)\n\nNot run this time." in text
