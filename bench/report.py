@@ -358,7 +358,7 @@ class Meaning:
 
     text: str
     members: float | None = None
-    at_least: bool = False  # the run did not go as far as this activity's limit
+    at_least: str = ""  # why the figure is only a floor: the run did not find the limit
 
 
 def network_section(runs: dict[str, Run], machine: Machine, a: Assumptions) -> list[str]:
@@ -401,11 +401,12 @@ def network_section(runs: dict[str, Run], machine: Machine, a: Assumptions) -> l
                 f"{_people(smallest.members or 0)} members**, the smallest of the figures above "
                 f"({name.lower()})")
     exact = {key: meaning for key, meaning in limits.items() if not meaning.at_least}
-    if smallest.at_least and exact:
-        bound = min(exact, key=lambda key: exact[key].members or 0)
-        headline += (f"; that figure is a floor, as the run stopped short of its limit, and the "
-                     f"smallest measured to its limit is {_people(exact[bound].members or 0)} "
-                     f"({bound.lower()})")
+    if smallest.at_least:
+        headline += f"; that figure is a floor, {smallest.at_least}"
+        if exact:
+            bound = min(exact, key=lambda key: exact[key].members or 0)
+            headline += (f", and the smallest measured to its limit is "
+                         f"{_people(exact[bound].members or 0)} ({bound.lower()})")
     lines.append(headline + ". The activities share the machine in practice, so at the same "
                  "peak it is fewer; and every client of these benchmarks ran on the machine it "
                  "measured.")
@@ -452,6 +453,21 @@ def _live_meaning(run: Run | None, machine: Machine, a: Assumptions) -> Meaning:
             "speaker sends 20 a second, far more than a session's chat); "
             f"{rooms * a.room_size} people ÷ {_share(a.in_session_at_peak)} = "
             f"**{_people(members)} members**.")
+    larger = [r for r in runs if (number(r.get("clients")) or 0) > clients]
+    if larger:
+        # The next count measured missed the target: the limit lies between the two.
+        step = min(larger, key=lambda r: (number(r.get("clients")) or 0,
+                                          number(r.get("p99_ms")) or 0))
+        floor = next((r for r in live_runs(run.output) if r["label"] == "floor"
+                      and r.get("clients") == step.get("clients")), {})
+        text += (f" At {step.get('clients')} clients the best p99 was {step.get('p99_ms')} ms"
+                 + (f", the bare floor's {floor['p99_ms']} ms: the benchmark's clients, one "
+                    "Python process on the same machine, are much of that"
+                    if floor.get("p99_ms") else "") + ".")
+        why = (f"as the limit lies between the {clients} and {step.get('clients')} clients "
+               "measured")
+    else:
+        why = f"as the run stopped at {clients} clients, within the target"
     per_client = number(best.get("rss_kb_per_client"))
     if per_client and per_client > 0 and machine.memory_available_kb:
         by_memory = machine.memory_available_kb / per_client
@@ -459,7 +475,7 @@ def _live_meaning(run: Run | None, machine: Machine, a: Assumptions) -> Meaning:
                  f"{machine.memory_available_kb / 1024 / 1024:.1f} GB available at the start "
                  f"would hold {by_memory:,.0f} clients"
                  + (" (not the limit)." if by_memory > clients else " (the limit)."))
-    return Meaning(text, members, at_least=True)
+    return Meaning(text, members, at_least=why)
 
 
 def _digest_meaning(run: Run | None, a: Assumptions) -> Meaning:

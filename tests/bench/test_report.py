@@ -212,12 +212,23 @@ def test_what_it_means_for_a_network_is_computed_from_the_run() -> None:
     # The smallest figure is the network one machine serves; live's is only a floor (the run
     # stopped at 500 clients), so the smallest figure measured to its limit is named too.
     assert ("**One such machine serves a network of at least 9,600 members**, the smallest of "
-            "the figures above (live sessions); that figure is a floor, as the run stopped "
-            "short of its limit, and the smallest measured to its limit is 32,000 (library "
-            "downloads).") in network
+            "the figures above (live sessions); that figure is a floor, as the run stopped at "
+            "500 clients, within the target, and the smallest measured to its limit is 32,000 "
+            "(library downloads).") in network
     without_live = _render({"forums": _run("forums", FORUMS), "digest": _run("digest", DIGEST)})
     assert ("**One such machine serves a network of about 180,000 members**, the smallest of "
             "the figures above (forums).") in without_live
+
+
+def test_live_between_two_counts_measured() -> None:
+    slower = [line.replace("p99_ms=200", "p99_ms=400") for line in LIVE]
+    text = _render({"live": _run("live", slower)})
+    assert "100 clients in one room on 1 worker(s) had p99 40 ms" in text
+    assert ("At 500 clients the best p99 was 300 ms, the bare floor's 90 ms: the benchmark's "
+            "clients, one Python process on the same machine, are much of that.") in text
+    assert ("**One such machine serves a network of at least 1,800 members**, the smallest of "
+            "the figures above (live sessions); that figure is a floor, as the limit lies "
+            "between the 100 and 500 clients measured.") in text
 
 
 def test_no_run_under_the_live_target_gives_no_sessions() -> None:
