@@ -6,9 +6,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := workspace
+# Debian packages, as root or through sudo: $(call apt_install,package ...)
+apt_install = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1); \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(1); fi
 
-.PHONY: run test install assets browser lock lint serve nginx bench-forums bench-live \
-	bench-library bench-digest
+.PHONY: run test install assets browser lock lint serve nginx wrk redis-server bench \
+	bench-forums bench-live bench-library bench-digest
 
 run: install assets
 	$(BIN)/flask db upgrade
@@ -46,8 +49,7 @@ static/vendor/.installed: package.json package-lock.json static/src/room-notes.j
 # DejaVu gives the series summary PDFs every character people type (tests read them back).
 browser:
 	@{ command -v chromium >/dev/null 2>&1 && test -d /usr/share/fonts/truetype/dejavu; } || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core; fi; }
+	  $(call apt_install,chromium fonts-dejavu-core); }
 
 # Production on one machine (workspace/ops/production.py): nginx on LISTEN (127.0.0.1:8080) in
 # front of WORKERS (2) gunicorn processes, the job worker, PostgreSQL (DATABASE_URL) and Redis
@@ -57,9 +59,14 @@ serve: install assets nginx
 
 # Debian's nginx, for `make serve` and the deploy test.
 nginx:
-	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx-light; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq nginx-light; fi; }
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { $(call apt_install,nginx-light); }
+
+# Debian's wrk (bench-forums) and redis-server (bench-live).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { $(call apt_install,wrk); }
+
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { $(call apt_install,redis-server); }
 
 # Re-pin Python dependencies after editing pyproject.toml.
 lock: $(VENV)/.installed
@@ -69,18 +76,12 @@ lint: install
 	$(BIN)/ruff check .
 
 # Forum speed against a bare Flask floor (wrk from Debian; loads 127.0.0.1 only, about 2 minutes).
-bench-forums: install assets
-	@command -v wrk >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi; }
+bench-forums: install assets wrk
 	$(BIN)/python bench/forums.py
 
 # Live room speed: 100 and 500 Socket.IO clients in one room, one and two gevent workers (Redis),
 # against a bare Flask-SocketIO floor (127.0.0.1 only; a Redis of its own; about 5 minutes).
-bench-live: install
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
+bench-live: install redis-server
 	$(BIN)/python bench/live.py
 
 # Library files: a 200 MB upload and download through the app under gevent, against the same file
@@ -94,3 +95,9 @@ bench-library: install
 # memory (127.0.0.1 only; about three minutes).
 bench-digest: install
 	$(BIN)/python bench/digest.py
+
+# Every benchmark above, one after another, into docs/benchmarks.md: each figure beside the
+# floor of the same run, the machine and its load, and what the figures mean for a network
+# (about 10-12 minutes; exits non-zero if one failed). BENCH=forums,library runs a subset.
+bench: install assets wrk redis-server
+	$(BIN)/python bench/report.py $(if $(BENCH),--only $(BENCH))
