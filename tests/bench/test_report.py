@@ -37,7 +37,8 @@ floor (bare Flask, same gunicorn settings):
   hello world: 3000 requests/s (runs: 2900, 3000, 2950), p99 9.0 ms
 scale: app_hello_rps=1600 app_hello_ratio=0.53 user_only_rps=840 user_only_ratio=0.28 \
 layout_rps=600 layout_ratio=0.20
-forums: topic_rps=301 topic_p99_ms=80 list_rps=420 floor_rps=3000 topic_ratio=0.10 \
+forums: topic_rps=301 topic_p99_ms=80 list_rps=420 layout_rps=600 floor_rps=3000 \
+topic_ratio=0.10 app_hello_ratio=0.53 layout_ratio=0.20 topic_to_layout=0.50 \
 queries_per_topic_page=9
 """.splitlines()
 
@@ -123,8 +124,9 @@ def _render(runs: dict[str, object]) -> str:
 def test_pairs_and_final_line() -> None:
     run = _run("forums", FORUMS)
     assert run.final == {"topic_rps": "301", "topic_p99_ms": "80", "list_rps": "420",
-                         "floor_rps": "3000", "topic_ratio": "0.10",
-                         "queries_per_topic_page": "9"}
+                         "layout_rps": "600", "floor_rps": "3000", "topic_ratio": "0.10",
+                         "app_hello_ratio": "0.53", "layout_ratio": "0.20",
+                         "topic_to_layout": "0.50", "queries_per_topic_page": "9"}
     assert not run.failed
     assert report.pairs("x=1, y=2.5 (z=abc)") == {"x": "1", "y": "2.5", "z": "abc"}
 
@@ -135,7 +137,12 @@ def test_forums_rows_set_each_figure_beside_the_floor() -> None:
     # line's figures join the table, each against the same floor.
     assert "topic_ratio" not in rows and "layout_ratio" not in rows
     assert (rows["topic_rps"].floor, rows["topic_rps"].ratio) == ("3000", 0.10)
-    assert rows["topic_rps"].verdict == "ratio ≥ 0.20: **not met**"
+    assert rows["topic_rps"].verdict == "—"
+    # Issue #18's goals: the layout page's share of the floor, the topic page's share of the
+    # layout page, the topic page's statements.
+    assert rows["layout_rps"].verdict == "ratio ≥ 0.35: **not met**"
+    assert rows["topic_to_layout"].verdict == "≥ 0.5: met"
+    assert rows["queries_per_topic_page"].verdict == "≤ 6: **not met**"
     assert rows["list_rps"].ratio == pytest.approx(0.14)
     assert (rows["layout_rps"].floor, rows["layout_rps"].ratio) == ("3000", 0.20)
     assert rows["queries_per_topic_page"].floor == "—"
@@ -178,7 +185,7 @@ def test_the_document() -> None:
     assert "SQLite 3.40.1" in text
     assert "before the run: 0.50, 0.40, 0.30; after: 1.50, 1.20, 0.90" in text
     assert "40 CPU-seconds in 400 s, 0.10 CPUs on average" in text
-    assert "| `topic_rps` | 301 | 3000 | 0.10 | ratio ≥ 0.20: **not met** (issue #4) |" in text
+    assert "| `layout_rps` | 600 | 3000 | 0.20 | ratio ≥ 0.35: **not met** (issue #18) |" in text
     assert "| `download_mb_s` | 400 | 800 | 0.50 | ratio ≥ 0.5: met (issue #15) |" in text
     assert "| `people` | 10000 | — | — | — |" in text
     # Kept lines: the figures beside their floors, the final line, no temp paths or set-up.
