@@ -84,13 +84,12 @@ def summaries(subject: InstrumentedAttribute[int], viewer: policy.Person,
 
 
 def summary_columns(subject: InstrumentedAttribute[int], subject_id: Any,
-                    viewer: policy.Person) -> list[Any]:
+                    viewer_id: Any) -> list[Any]:
     """The same as summaries(), as columns to add to the query that lists the subjects (so a page
     needs no query of its own for reactions): each kind's count, then the kinds the viewer gave
-    as bits. `subject_id` is the listed subjects' id column (Post.id); summaries_of() reads the
-    values back."""
+    as bits. `subject_id` is the listed subjects' id column (Post.id), `viewer_id` the viewer's
+    id (or a bound parameter for it); summaries_of() reads the values back."""
     table: Any = subject.class_
-    viewer_id = viewer.id if viewer.is_authenticated else -1
     counts = [select(func.count(table.id)).where(subject == subject_id, table.kind == kind)
               .scalar_subquery() for kind in ReactionKind]
     given = select(func.coalesce(func.sum(case(

@@ -129,7 +129,7 @@ def _remembered_addresses(size: int = 4096) -> Any:
                 for name, value in values.items()):
             return url_for(endpoint, **values)
         blueprint = request.blueprint if endpoint.startswith(".") else None
-        return built(request.script_root, blueprint, endpoint, tuple(sorted(values.items())))
+        return built(request.script_root, blueprint, endpoint, tuple(values.items()))
 
     return template_url_for
 

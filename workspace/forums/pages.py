@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from workspace import errors, policy
@@ -86,15 +86,12 @@ def _post_visibility(viewer: policy.Person, community: Community) -> list[Column
 def topic_in(viewer: policy.Person, community: Community, topic_id: int) -> Topic:
     """A topic of this community the viewer may read, or NotFound."""
     policy.authorize(viewer, Action.READ, community)
-    topic = db.session.scalar(_topic_stmt(community, topic_id))
+    topic = db.session.scalar(
+        select(Topic).where(Topic.id == topic_id, Topic.community_id == community.id)
+        .options(joinedload(Topic.category), joinedload(Topic.author), NO_LAZY_SQL))
     if topic is None or not forum_policy.may_see_topic(viewer, topic):
         raise errors.NotFound()
     return topic
-
-
-def _topic_stmt(community: Community, topic_id: int) -> Select:
-    return (select(Topic).where(Topic.id == topic_id, Topic.community_id == community.id)
-            .options(joinedload(Topic.category), joinedload(Topic.author), NO_LAZY_SQL))
 
 
 def post_in(viewer: policy.Person, community: Community, post_id: int) -> Post:
@@ -456,11 +453,10 @@ class ReaderState:
     visible_posts: int | None = None  # how many posts they see, when asked for
 
 
-def _reader_state_columns(viewer: policy.Person, community: Community, *,
+def _reader_state_columns(viewer_id: Any, visibility: list[ColumnElement[bool]], *,
                           with_draft: bool, with_count: bool) -> list[Any]:
     """The viewer's traces in the topic a query selects (correlated to Topic): three columns,
-    the draft and the count of posts they see when asked for."""
-    viewer_id = _viewer_id(viewer)
+    the draft and the count of posts they see (under `visibility`) when asked for."""
     columns: list[Any] = [
         select(ReadMark.last_read_post_id).where(ReadMark.topic_id == Topic.id,
                                                  ReadMark.user_id == viewer_id)
@@ -472,21 +468,20 @@ def _reader_state_columns(viewer: policy.Person, community: Community, *,
             CategorySubscription.category_id == Topic.category_id,
             CategorySubscription.user_id == viewer_id).scalar_subquery().label("category_level")]
     if with_count:
-        columns.append(select(func.count(Post.id)).where(
-            Post.topic_id == Topic.id, *_post_visibility(viewer, community))
-            .scalar_subquery().label("visible_posts"))
+        columns.append(select(func.count(Post.id)).where(Post.topic_id == Topic.id, *visibility)
+                       .scalar_subquery().label("visible_posts"))
     if with_draft:
         columns.append(Draft)  # outer-joined by _with_reader_state
     return columns
 
 
-def _with_reader_state(stmt: Select, viewer: policy.Person, community: Community, *,
+def _with_reader_state(stmt: Select, viewer_id: Any, visibility: list[ColumnElement[bool]], *,
                        with_draft: bool, with_count: bool) -> Select:
-    stmt = stmt.add_columns(*_reader_state_columns(viewer, community, with_draft=with_draft,
+    stmt = stmt.add_columns(*_reader_state_columns(viewer_id, visibility, with_draft=with_draft,
                                                    with_count=with_count))
     if with_draft:
-        stmt = stmt.outerjoin(Draft, and_(Draft.user_id == _viewer_id(viewer),
-                                          Draft.kind == REPLY_DRAFT, Draft.target_id == Topic.id))
+        stmt = stmt.outerjoin(Draft, and_(Draft.user_id == viewer_id, Draft.kind == REPLY_DRAFT,
+                                          Draft.target_id == Topic.id))
     return stmt
 
 
@@ -504,9 +499,28 @@ def _state_from(row: Any, *, with_draft: bool, with_count: bool) -> ReaderState:
 def _reader_state(viewer: policy.Person, topic: Topic, *, with_draft: bool = False,
                   with_count: bool = False) -> ReaderState:
     row = db.session.execute(_with_reader_state(
-        select().select_from(Topic), viewer, topic.community, with_draft=with_draft,
+        select().select_from(Topic), _viewer_id(viewer),
+        _post_visibility(viewer, topic.community), with_draft=with_draft,
         with_count=with_count).where(Topic.id == topic.id)).one()
     return _state_from(row, with_draft=with_draft, with_count=with_count)
+
+
+# --- The topic page's two big statements, built once and run with each request's values ----
+# Building a statement with a dozen subqueries costs more in Python than running it. Each is
+# kept by what shapes it (the viewer's standing gives the visibility clauses through `reads`
+# and `moderates` only, see policy.forums.post_visibility); the ids are bound parameters.
+
+_VIEWER = bindparam("viewer_id", type_=Integer)
+_TOPIC = bindparam("topic_id", type_=Integer)
+_COMMUNITY = bindparam("community_id", type_=Integer)
+_built: dict[tuple[Any, ...], Select] = {}
+
+
+def _statement(shape: tuple[Any, ...], build: Callable[[], Select]) -> Select:
+    stmt = _built.get(shape)
+    if stmt is None:
+        stmt = _built[shape] = build()
+    return stmt
 
 
 def topic_for_page(viewer: policy.Person, community: Community,
@@ -514,11 +528,18 @@ def topic_for_page(viewer: policy.Person, community: Community,
     """topic_in, with the viewer's traces in it and the count of posts they see (what
     topic_page needs first) in the same query."""
     policy.authorize(viewer, Action.READ, community)
+    standing = policy.standing_in(viewer, community)
     # Their draft reply, if they may write at all (topic_page drops it if not in this topic).
-    with_draft = policy.standing_in(viewer, community).contributes
-    row = db.session.execute(_with_reader_state(
-        _topic_stmt(community, topic_id), viewer, community, with_draft=with_draft,
-        with_count=True)).first()
+    with_draft = standing.contributes
+    stmt = _statement(
+        ("topic", standing.reads, standing.moderates, with_draft),
+        lambda: _with_reader_state(
+            select(Topic).where(Topic.id == _TOPIC, Topic.community_id == _COMMUNITY)
+            .options(joinedload(Topic.category), joinedload(Topic.author), NO_LAZY_SQL),
+            _VIEWER, forum_policy.post_visibility(standing, person=_VIEWER),
+            with_draft=with_draft, with_count=True))
+    row = db.session.execute(stmt, {"viewer_id": _viewer_id(viewer), "topic_id": topic_id,
+                                    "community_id": community.id}).first()
     if row is None or not forum_policy.may_see_topic(viewer, row[0]):
         raise errors.NotFound()
     return row[0], _state_from(row, with_draft=with_draft, with_count=True)
@@ -535,15 +556,23 @@ class _LoadedPagination(Pagination):
         return int(self._query_args["total"])
 
 
-def _page_of_posts(viewer: policy.Person, topic: Topic, offset: int, limit: int) -> list[Any]:
+def _page_of_posts(standing: Standing, topic: Topic, offset: int, limit: int) -> list[Any]:
     """The posts with, on each row, the author's role in the community and the reactions: one
     query for the page."""
-    return list(db.session.execute(
-        _posts_stmt(viewer, topic)
-        .add_columns(Membership.role, *summary_columns(Reaction.post_id, Post.id, viewer))
-        .outerjoin(Membership, and_(Membership.community_id == topic.community_id,
+    stmt = _statement(
+        ("posts", standing.reads, standing.moderates),
+        lambda: select(Post)
+        .where(Post.topic_id == _TOPIC, *forum_policy.post_visibility(standing, person=_VIEWER))
+        .options(*_POST_PAGE_OPTIONS)
+        .add_columns(Membership.role, *summary_columns(Reaction.post_id, Post.id, _VIEWER))
+        .outerjoin(Membership, and_(Membership.community_id == _COMMUNITY,
                                     Membership.user_id == Post.author_id))
-        .offset(offset).limit(limit)))
+        .order_by(Post.id)
+        .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
+    return list(db.session.execute(stmt, {
+        "viewer_id": standing.user_id if standing.user_id is not None else -1,
+        "topic_id": topic.id, "community_id": topic.community_id, "offset": offset,
+        "limit": limit}))
 
 
 def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None,
@@ -563,7 +592,7 @@ def topic_page(viewer: policy.Person, topic: Topic, *, page: int | None,
         page = max(1, -(-total // PER_PAGE))
     pagination = _LoadedPagination(
         page=page, per_page=PER_PAGE, error_out=False,
-        load=lambda offset, limit: _page_of_posts(viewer, topic, offset, limit), total=total)
+        load=lambda offset, limit: _page_of_posts(standing, topic, offset, limit), total=total)
     rows = pagination.items
     posts: list[Post] = [row[0] for row in rows]
     pagination.items = posts

@@ -13,11 +13,22 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable
-from typing import Generic, TypeAlias, TypeVar, overload
+from typing import Any, Generic, TypeAlias, TypeVar, overload
 
 from flask import g, has_app_context
 from flask_login import AnonymousUserMixin
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    false,
+    or_,
+    select,
+    true,
+)
 
 from workspace import errors
 from workspace.auth.models import User
@@ -112,9 +123,10 @@ class Standing:
         if not is_active_account(self.user):
             return None, None
         if self._rows is None:
+            user = self.user
             row = db.session.execute(_with_standing_rows(
-                select(Membership, CommunityOrganization).select_from(Community), self.user)
-                .where(Community.id == self.community.id)).first()
+                select(Membership, CommunityOrganization).select_from(Community), user.id,
+                user.organization_id).where(Community.id == self.community.id)).first()
             self._rows = (row[0], row[1]) if row is not None else (None, None)
         return self._rows
 
@@ -227,16 +239,26 @@ class SettledStanding(Standing):
         return answer
 
 
-def _with_standing_rows(stmt: Select, user: Person) -> Select:
+def _with_standing_rows(stmt: Select, user_id: Any, organization_id: Any) -> Select:
     """The statement (which selects from communities) outer-joined to the two rows a standing
-    is made of; each join finds at most one (unique constraints)."""
+    is made of (the person's ids, or bound parameters); each join finds at most one (unique
+    constraints)."""
     return (stmt.outerjoin(Membership, and_(Membership.community_id == Community.id,
-                                            Membership.user_id == user.id))
+                                            Membership.user_id == user_id))
             .outerjoin(CommunityOrganization, and_(
                 CommunityOrganization.community_id == Community.id,
-                CommunityOrganization.organization_id == user.organization_id,
+                CommunityOrganization.organization_id == organization_id,
                 CommunityOrganization.role == OrganizationRole.PARTICIPANT,
                 CommunityOrganization.withdrawn_at.is_(None))))
+
+
+@functools.cache
+def _community_and_standing() -> Select:
+    # Every community page runs it: built once (building costs more than running it).
+    return _with_standing_rows(
+        select(Community, Membership, CommunityOrganization),
+        bindparam("user_id", type_=Integer), bindparam("organization_id", type_=Integer),
+    ).where(Community.slug == bindparam("slug", type_=String))
 
 
 def _standings() -> dict[tuple[int, int], Standing]:
@@ -286,9 +308,8 @@ def community_for(user: Person, slug: str, action: Action = Action.VIEW) -> Comm
     if user.is_authenticated and is_active_account(user):
         # The community and the person's standing in it in one query: every page of a
         # community starts here.
-        row = db.session.execute(_with_standing_rows(
-            select(Community, Membership, CommunityOrganization), user)
-            .where(Community.slug == slug)).first()
+        row = db.session.execute(_community_and_standing(), {
+            "user_id": user.id, "organization_id": user.organization_id, "slug": slug}).first()
         community = row[0] if row is not None else None
         if row is not None:
             _standings()[(user.id, row[0].id)] = Standing.known(user, row[0], row[1], row[2])

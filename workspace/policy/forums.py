@@ -6,6 +6,8 @@ A page works out the viewer's Standing once and hands it to every rule it asks.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from workspace import errors
@@ -111,14 +113,19 @@ def may_see_post(user: Person, post: Post, standing: Standing | None = None) -> 
     return post.hidden_at is None or standing.user_id == post.author_id or standing.moderates
 
 
-def post_visibility(standing: Standing) -> list[ColumnElement[bool]]:
+def post_visibility(standing: Standing, person: Any = None) -> list[ColumnElement[bool]]:
     """may_see_post as WHERE clauses on posts of topics the viewer may see (one community:
-    add topic_visibility() when the query is not already about one such topic)."""
+    add topic_visibility() when the query is not already about one such topic).
+
+    `person`: the viewer's id as a bound parameter, for a statement built once and run for
+    many viewers; the clauses then depend on the standing only through `reads` and
+    `moderates`, which such a statement is kept by (forums.pages)."""
     if not standing.reads:
         return [false()]
     clauses: list[ColumnElement[bool]] = [Post.deleted_at.is_(None)]
     if not standing.moderates:
-        clauses.append(or_(Post.hidden_at.is_(None), Post.author_id == _person_id(standing)))
+        author = _person_id(standing) if person is None else person
+        clauses.append(or_(Post.hidden_at.is_(None), Post.author_id == author))
     return clauses
 
 
