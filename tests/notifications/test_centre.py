@@ -193,3 +193,28 @@ def test_the_sql_form_and_still_visible_agree(topic, member, other_member, facil
             Notification.user_id == person.id, visible_notices(person))))
         assert listed == {notice.id for notice in notices if still_visible(person, notice)}
         assert 2 <= len(listed) < len(notices)  # a mixed set: some of each
+
+
+def test_the_header_count_asks_the_policy_only_about_unread_notices(
+        client_as, queries, topic, member, other_member, monkeypatch):
+    from workspace.notifications import service  # noqa: PLC0415
+
+    asked: list[str] = []
+    for subject_type, visible_ids in list(service._SUBJECT_TYPES.items()):
+        def counting(person, subject_type=subject_type, visible_ids=visible_ids):
+            asked.append(subject_type)
+            return visible_ids(person)
+        monkeypatch.setitem(service._SUBJECT_TYPES, subject_type, counting)
+    reader = client_as(other_member)
+    db.session.commit()
+    with queries() as counted:
+        assert reader.get("/accessibility").status_code == 200
+    # Nothing unread: the person, then one look at their unread notices, nothing else.
+    assert counted.count == 2 and asked == []
+    forums.reply(member, topic, body="Thanks @ga.member")
+    db.session.commit()
+    assert unread_count(other_member) == 1
+    asked.clear()
+    page = reader.get("/accessibility").get_data(as_text=True)
+    assert 'data-notification-count>1<' in page
+    assert set(asked) == {"forum_post"}  # only the kind of subject the unread notice is about
