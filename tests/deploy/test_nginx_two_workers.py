@@ -18,7 +18,7 @@ import signal
 import socket
 import subprocess
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,9 +156,14 @@ class Visitor(Person):
         self.events: list[tuple[str, Any]] = []
 
 
-def _print_logs(stack: Stack) -> None:
-    for process in (stack.one, stack.two, stack.nginx):
-        print(f"--- {process.name} ---\n{process.output()}")
+def _run(scenario: Callable[[], Awaitable[None]], stack: Stack) -> None:
+    """Run the test's scenario; if it fails, show what the servers printed."""
+    try:
+        run_in_own_loop(scenario)
+    except BaseException:
+        for process in (stack.one, stack.two, stack.nginx):
+            print(f"--- {process.name} ---\n{process.output()}")
+        raise
 
 
 def test_through_nginx_a_reply_and_a_chat_message_reach_readers_on_both_workers(
@@ -205,11 +210,7 @@ def test_through_nginx_a_reply_and_a_chat_message_reach_readers_on_both_workers(
             await arizona.close()
             await georgia.close()
 
-    try:
-        run_in_own_loop(scenario)
-    except BaseException:
-        _print_logs(stack)
-        raise
+    _run(scenario, stack)
 
 
 def test_nginx_serves_static_files_itself_and_passes_health_and_request_ids(stack: Stack):
@@ -300,11 +301,7 @@ def test_through_nginx_a_member_downloads_a_library_file_nginx_sends(
         finally:
             await georgia.close()
 
-    try:
-        run_in_own_loop(scenario)
-    except BaseException:
-        _print_logs(stack)
-        raise
+    _run(scenario, stack)
 
 
 @pytest.mark.parametrize("how", ["stopped", "killed"])
@@ -352,8 +349,4 @@ def test_when_a_worker_goes_its_client_comes_back_through_nginx_and_replays(
             await arizona.close()
             await georgia.close()
 
-    try:
-        run_in_own_loop(scenario)
-    except BaseException:
-        _print_logs(stack)
-        raise
+    _run(scenario, stack)
