@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from workspace.ops.startup import ConfigurationError
+
 
 class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by database_uri() when unset
@@ -87,7 +89,7 @@ class DefaultConfig:
     UPLOAD_RATE_LIMIT = "300 per hour"  # each person's uploads (files and forms with files)
     # What a zip-based document (.docx, .xlsx...) may unpack to, read from its directory.
     UPLOAD_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-    # Rendered posts each process keeps (workspace/fragments.py), about 3 KB each; 0: none.
+    # Rendered posts each process keeps (workspace/fragments.py), a few KB each; 0: none.
     FRAGMENT_CACHE_SIZE = 5000
 
 
@@ -119,10 +121,17 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                  "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "ACCEL_REDIRECT_PREFIX"):
         if environ.get(name):
             settings[name] = environ[name]
+    not_numbers = []
     for name in ("MAIL_PORT", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_UNPACKED_BYTES",
                  "FRAGMENT_CACHE_SIZE"):
         if environ.get(name):
-            settings[name] = int(environ[name])
+            try:
+                settings[name] = int(environ[name])
+            except ValueError:
+                not_numbers.append(f"{name} is {environ[name]!r}: set it to a whole number "
+                                   "(bytes for sizes, no units), or leave it unset.")
+    if not_numbers:
+        raise ConfigurationError(not_numbers)
     for name in ("MAIL_USE_TLS", "JOBS_IN_PROCESS", "BEHIND_PROXY"):
         if environ.get(name):
             settings[name] = environ[name].lower() in {"1", "true", "yes"}

@@ -110,3 +110,14 @@ def test_flask_commands_print_the_problems_without_a_traceback(tmp_path: Path):
     assert "cannot start until these settings are fixed" in result.stderr
     assert "SECRET_KEY is not set" in result.stderr
     assert "BASE_URL is 'http://cop.example.org'" in result.stderr
+
+
+def test_a_number_setting_that_is_not_a_number_is_named_not_a_traceback():
+    problems = _problems({"UPLOAD_MAX_BYTES": "50MB", "FRAGMENT_CACHE_SIZE": "lots",
+                          "MAIL_PORT": "587"})
+    assert problems == [
+        "UPLOAD_MAX_BYTES is '50MB': set it to a whole number (bytes for sizes, no units), or "
+        "leave it unset.",
+        "FRAGMENT_CACHE_SIZE is 'lots': set it to a whole number (bytes for sizes, no units), "
+        "or leave it unset."]
+    assert _start({"FRAGMENT_CACHE_SIZE": "0"}).extensions["fragments"].size == 0
