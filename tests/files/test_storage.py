@@ -144,6 +144,8 @@ def test_local_files_fan_out_by_digest_outside_the_temp_folder(local_store: Loca
     assert expected.read_bytes() == b"fan out"
     assert local_store.temp_dir() == local_store.root / ".incoming"
     assert list(local_store.temp_dir().iterdir()) == []
+    # The app's group reads it (nginx joins that group to send it), nobody else.
+    assert expected.stat().st_mode & 0o777 == 0o640
 
 
 def test_local_put_copies_from_another_filesystem(local_store: LocalStorage, tmp_path: Path,
@@ -163,6 +165,7 @@ def test_local_put_copies_from_another_filesystem(local_store: LocalStorage, tmp
 
     assert not source.exists()
     assert local_store.local_path(digest).read_bytes() == b"across devices"  # type: ignore[union-attr]
+    assert local_store.local_path(digest).stat().st_mode & 0o777 == 0o640  # type: ignore[union-attr]
 
 
 # --- S3 ----------------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ from botocore.exceptions import ClientError
 from flask import Flask, current_app
 
 CHUNK_SIZE = 64 * 1024
+# Stored files: the app's user writes, its group reads. Behind nginx (ACCEL_REDIRECT_PREFIX)
+# nginx's own user joins that group to send them; nobody else reads them.
+STORED_FILE_MODE = 0o640
 EXTENSION_KEY = "workspace.files"
 DIGEST = re.compile(r"[0-9a-f]{64}")
 # An S3 file opened for reading stays in memory up to this size, then spills to a temp file.
@@ -95,6 +98,7 @@ class LocalStorage:
             Path(path).unlink(missing_ok=True)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, STORED_FILE_MODE)  # before it is in place (upload temp files are 0600)
         try:
             # Atomic: readers see the whole file or none, even with two uploads racing.
             os.replace(path, target)
@@ -105,6 +109,7 @@ class LocalStorage:
             fd, staged = tempfile.mkstemp(dir=self.temp_dir(), prefix="staged-")
             with os.fdopen(fd, "wb") as copy, open(path, "rb") as source:
                 shutil.copyfileobj(source, copy, CHUNK_SIZE)
+            os.chmod(staged, STORED_FILE_MODE)
             os.replace(staged, target)
             Path(path).unlink()
 
