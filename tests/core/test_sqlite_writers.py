@@ -36,14 +36,11 @@ from tests.realtime.test_two_workers import (
     CSRF,
     LIVE,
     NONCE,
-    ROOT,
-    SECRET_KEY,
     Worker,
     _found,
-    _start,
-    _stop,
-    _wait_until_serving,
     run_in_own_loop,
+    server_environment,
+    serving,
 )
 from tests.resources.conftest import pdf_bytes
 from workspace.database import utcnow
@@ -89,21 +86,12 @@ def world(app, community, facilitator, member, other_member, topic) -> World:  #
 
 @pytest.fixture
 def server(app, world: World, tmp_path: Path) -> Iterator[Worker]:
-    db.session.commit()
-    db.session.remove()  # the test process holds no lock the server could wait on
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("FLASK_", "WORKSPACE_", "SOCKETIO_", "REDIS_"))}
-    environment.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY=SECRET_KEY,
-                       FILES_ROOT=str(tmp_path / "files"), PYTHONPATH=str(ROOT),
-                       PYTHONUNBUFFERED="1",
-                       # The load is what is measured, not the per-person limits.
-                       LIVE_EVENT_LIMIT="1000000 per second", UPLOAD_RATE_LIMIT="1000000 per hour")
-    started = _start("server", environment, tmp_path)
-    try:
-        _wait_until_serving(started)
+    environment = server_environment(
+        app, FILES_ROOT=str(tmp_path / "files"),
+        # The load is what is measured, not the per-person limits.
+        LIVE_EVENT_LIMIT="1000000 per second", UPLOAD_RATE_LIMIT="1000000 per hour")
+    with serving("server", environment, tmp_path) as started:
         yield started
-    finally:
-        _stop(started)
 
 
 @dataclass

@@ -21,23 +21,18 @@ import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
-import socketio
 
 from tests.realtime.test_two_workers import (
-    CSRF,
-    NONCE,
     Cast,
     Person,
-    _found,
     _until,
     run_in_own_loop,
+    server_environment,
 )
 from tests.resources.conftest import add_files, only_resource, pdf_bytes
-from workspace.extensions import db
 from workspace.files.serving import FILE_CONTENT_SECURITY_POLICY
 from workspace.ops.production import (
     ACCEL_REDIRECT_PREFIX,
@@ -106,16 +101,11 @@ class Stack:
 
 @pytest.fixture
 def stack(app, cast: Cast, redis_url: str, tmp_path: Path) -> Iterator[Stack]:
-    db.session.commit()
-    db.session.remove()  # the test process holds no lock the servers could wait on
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("FLASK_", "WORKSPACE_", "SOCKETIO_"))}
-    environment.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis_url,
-                       SECRET_KEY=SECRET_KEY, BASE_URL="https://cop.example.org",
-                       WORKSPACE_ENV="production", BEHIND_PROXY="1", JOBS_IN_PROCESS="0",
-                       LOG_FORMAT="json", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
-                       FILES_ROOT=app.config["FILES_ROOT"],
-                       ACCEL_REDIRECT_PREFIX=ACCEL_REDIRECT_PREFIX)
+    environment = server_environment(
+        app, SECRET_KEY=SECRET_KEY, REDIS_URL=redis_url, BASE_URL="https://cop.example.org",
+        WORKSPACE_ENV="production",
+        BEHIND_PROXY="1", JOBS_IN_PROCESS="0", LOG_FORMAT="json",
+        FILES_ROOT=app.config["FILES_ROOT"], ACCEL_REDIRECT_PREFIX=ACCEL_REDIRECT_PREFIX)
     started: list[Process] = []
     try:
         ports = [_free_port(), _free_port()]
@@ -148,12 +138,19 @@ class Visitor(Person):
     origins are treated as secure, as browsers treat localhost."""
 
     def __init__(self, person: tuple[int, str], stack: Stack) -> None:
-        self.id, self.email = person
         origins = [process.url for process in (stack.nginx, stack.one, stack.two)]
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(
-            unsafe=True, treat_as_secure_origin=origins))
-        self.socket: socketio.AsyncClient | None = None
-        self.events: list[tuple[str, Any]] = []
+        super().__init__(person, aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=origins))
+
+
+async def _in_the_room(arizona: Visitor, georgia: Visitor, stack: Stack,
+                       session_id: int) -> None:
+    """Both sign in through nginx; Georgia joins the room on worker 2, Arizona on worker 1."""
+    await arizona.sign_in(stack.nginx)  # type: ignore[arg-type]
+    await georgia.sign_in(stack.nginx)  # type: ignore[arg-type]
+    await georgia.connect(stack.two)  # type: ignore[arg-type]
+    await georgia.ask("join_room", session_id=session_id, last_seq=0)
+    await arizona.connect(stack.one)  # type: ignore[arg-type]
+    await arizona.ask("join_room", session_id=session_id, last_seq=0)
 
 
 def _run(scenario: Callable[[], Awaitable[None]], stack: Stack) -> None:
@@ -173,12 +170,7 @@ def test_through_nginx_a_reply_and_a_chat_message_reach_readers_on_both_workers(
     async def scenario() -> None:
         arizona, georgia = Visitor(cast.arizona, stack), Visitor(cast.georgia, stack)
         try:
-            await arizona.sign_in(stack.nginx)  # type: ignore[arg-type]
-            await georgia.sign_in(stack.nginx)  # type: ignore[arg-type]
-            await georgia.connect(stack.two)  # type: ignore[arg-type]
-            await georgia.ask("join_room", session_id=session_id, last_seq=0)
-            await arizona.connect(stack.one)  # type: ignore[arg-type]
-            await arizona.ask("join_room", session_id=session_id, last_seq=0)
+            await _in_the_room(arizona, georgia, stack, session_id)
             await _until(lambda: any(event["person"]["id"] == arizona.id
                                      for event in georgia.heard("person_joined")),
                          "worker 1's arrival to reach worker 2")
@@ -192,15 +184,9 @@ def test_through_nginx_a_reply_and_a_chat_message_reach_readers_on_both_workers(
             # both workers: one of them heard it through Redis.
             await arizona.ask("watch_topic", topic_id=topic_id)
             await georgia.ask("watch_topic", topic_id=topic_id)
-            topic_page = f"{stack.nginx.url}/communities/{slug}/forums/topics/{topic_id}"
-            async with georgia.http.get(topic_page) as page:
-                html = await page.text()
-                assert page.status == 200, html
-            form = {"body": "Posted through nginx.", "csrf_token": _found(CSRF, html),
-                    "nonce": _found(NONCE, html)}
-            async with georgia.http.post(topic_page + "/posts", data=form,
-                                         allow_redirects=False) as answer:
-                assert answer.status == 302, await answer.text()
+            await georgia.post_reply(
+                f"{stack.nginx.url}/communities/{slug}/forums/topics/{topic_id}",
+                "Posted through nginx.")
             await _until(lambda: bool(arizona.heard("post_added"))
                          and bool(georgia.heard("post_added")),
                          "the new post to reach readers on both workers")
@@ -312,12 +298,7 @@ def test_when_a_worker_goes_its_client_comes_back_through_nginx_and_replays(
     async def scenario() -> None:
         arizona, georgia = Visitor(cast.arizona, stack), Visitor(cast.georgia, stack)
         try:
-            await arizona.sign_in(stack.nginx)  # type: ignore[arg-type]
-            await georgia.sign_in(stack.nginx)  # type: ignore[arg-type]
-            await georgia.connect(stack.two)  # type: ignore[arg-type]
-            await georgia.ask("join_room", session_id=session_id, last_seq=0)
-            await arizona.connect(stack.one)  # type: ignore[arg-type]
-            await arizona.ask("join_room", session_id=session_id, last_seq=0)
+            await _in_the_room(arizona, georgia, stack, session_id)
             await arizona.ask("send_message", session_id=session_id, body="Before.",
                               client_id="arizona-before")
             await _until(lambda: georgia.seqs() == [1], "the first message on worker 2")

@@ -3,7 +3,6 @@ reconnect elsewhere), and the process exits 0 within a bounded time."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -14,16 +13,13 @@ from typing import Any
 import pytest
 
 from tests.realtime.test_two_workers import (
-    SECRET_KEY,
     Person,
     Worker,
-    _start,
-    _stop,
     _until,
-    _wait_until_serving,
     run_in_own_loop,
+    server_environment,
+    serving,
 )
-from workspace.extensions import db
 
 EXIT_WITHIN = 15.0  # seconds: the server's grace (10 s) and a margin for a loaded machine
 
@@ -44,19 +40,8 @@ def person(member) -> tuple[int, str]:
 
 @pytest.fixture
 def server(app, person, tmp_path: Path) -> Iterator[Worker]:
-    db.session.commit()
-    db.session.remove()
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("FLASK_", "WORKSPACE_", "SOCKETIO_", "REDIS_"))}
-    environment.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY=SECRET_KEY,
-                       PYTHONPATH=str(Path(__file__).resolve().parents[2]),
-                       PYTHONUNBUFFERED="1")
-    started = _start("server", environment, tmp_path)
-    try:
-        _wait_until_serving(started)
+    with serving("server", server_environment(app), tmp_path) as started:
         yield started
-    finally:
-        _stop(started)
 
 
 def test_sigterm_sends_live_clients_away_and_exits_cleanly(server: Worker, person):

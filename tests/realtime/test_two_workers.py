@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -122,15 +123,35 @@ def cast(app, community, facilitator, member, other_member, topic) -> Cast:
                 (other_member.id, other_member.email))
 
 
+def server_environment(app: Any, **settings: str) -> dict[str, str]:
+    """The environment of a server process on the test app's database: this process's, less
+    the app's own settings (and Redis, unless given), plus these `settings`. The test's session
+    is ended first, so it holds no lock the server could wait on."""
+    db.session.commit()
+    db.session.remove()
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith(("FLASK_", "WORKSPACE_", "SOCKETIO_", "REDIS_"))}
+    environment.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY=SECRET_KEY,
+                       PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    environment.update(settings)
+    return environment
+
+
+@contextmanager
+def serving(name: str, environment: dict[str, str], folder: Path) -> Iterator[Worker]:
+    """One server process, serving, stopped afterwards whatever happens."""
+    started = _start(name, environment, folder)
+    try:
+        _wait_until_serving(started)
+        yield started
+    finally:
+        _stop(started)
+
+
 @pytest.fixture
 def workers(app, cast: Cast, redis_url: str, tmp_path: Path) -> Iterator[tuple[Worker, Worker]]:
     """Two server processes on the app's database and the test worker's Redis."""
-    db.session.commit()
-    db.session.remove()  # the test process holds no lock the servers could wait on
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("FLASK_", "WORKSPACE_", "SOCKETIO_"))}
-    environment.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis_url,
-                       SECRET_KEY=SECRET_KEY, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    environment = server_environment(app, REDIS_URL=redis_url)
     started: list[Worker] = []
     try:
         for name in ("worker-1", "worker-2"):
@@ -152,9 +173,12 @@ NONCE = re.compile(r'name="nonce"[^>]*value="([^"]+)"')
 class Person:
     """One person: an HTTP session (their cookie) and a live connection to one worker."""
 
-    def __init__(self, person: tuple[int, str]) -> None:
+    def __init__(self, person: tuple[int, str],
+                 cookie_jar: aiohttp.CookieJar | None = None) -> None:
         self.id, self.email = person
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        if cookie_jar is None:  # an empty jar is falsy: test for None
+            cookie_jar = aiohttp.CookieJar(unsafe=True)
+        self.http = aiohttp.ClientSession(cookie_jar=cookie_jar)
         self.socket: socketio.AsyncClient | None = None
         self.events: list[tuple[str, Any]] = []
 
@@ -163,6 +187,16 @@ class Person:
             token = _found(CSRF, await page.text())
         form = {"email": self.email, "password": factories.PASSWORD, "csrf_token": token}
         async with self.http.post(worker.url + "/sign-in", data=form,
+                                  allow_redirects=False) as answer:
+            assert answer.status == 302, await answer.text()
+
+    async def post_reply(self, topic_page: str, body: str) -> None:
+        """Reply through the topic page's form, as a browser without script does."""
+        async with self.http.get(topic_page) as page:
+            html = await page.text()
+            assert page.status == 200, html
+        form = {"body": body, "csrf_token": _found(CSRF, html), "nonce": _found(NONCE, html)}
+        async with self.http.post(topic_page + "/posts", data=form,
                                   allow_redirects=False) as answer:
             assert answer.status == 302, await answer.text()
 
@@ -288,15 +322,8 @@ def test_rooms_replay_and_forum_posts_cross_between_two_workers(cast: Cast, work
 
             # A reply posted through worker 2's HTTP reaches a reader on worker 1.
             await arizona.ask("watch_topic", topic_id=topic_id)
-            topic_page = f"{two.url}/communities/{slug}/forums/topics/{topic_id}"
-            async with georgia.http.get(topic_page) as page:
-                html = await page.text()
-                assert page.status == 200, html
-            form = {"body": "Georgia does the same, monthly.", "csrf_token": _found(CSRF, html),
-                    "nonce": _found(NONCE, html)}
-            async with georgia.http.post(topic_page + "/posts", data=form,
-                                         allow_redirects=False) as answer:
-                assert answer.status == 302, await answer.text()
+            await georgia.post_reply(f"{two.url}/communities/{slug}/forums/topics/{topic_id}",
+                                     "Georgia does the same, monthly.")
             await _until(lambda: bool(arizona.heard("post_added")),
                          "worker 2's new post to reach a reader on worker 1")
             reply = db.session.scalars(select(Post).where(Post.topic_id == topic_id)
